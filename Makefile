@@ -1,0 +1,49 @@
+# Mailnet. Two set-up commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_ENV := DJANGO_SETTINGS_MODULE=backoffice.settings.dev
+
+.PHONY: install demo demo-setup test test-fast bench lint format messages clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+demo-setup: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py createcachetable
+	$(DEMO_ENV) $(BIN)/python manage.py demo_setup
+
+demo: demo-setup
+	@echo "Mailnet runs on http://127.0.0.1:$(PORT)/admin/ (Ctrl-C stops the site and the task cluster)."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEMO_ENV) $(BIN)/python manage.py qcluster & \
+	$(DEMO_ENV) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m pytest tests/benchmarks -p no:randomly -s -q -o "norecursedirs=.venv var" --no-header
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var
