@@ -104,6 +104,12 @@ class Thread(models.Model):
     last_message_at = models.DateTimeField(_("dernier message"), null=True, blank=True)
     awaiting_since = models.DateTimeField(_("en attente depuis"), null=True, blank=True)
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("alerte envoyée le"), null=True, blank=True)
+    holding_notice_sent_at = models.DateTimeField(
+        _("message d'attente envoyé le"), null=True, blank=True
+    )
+    breached_at = models.DateTimeField(_("délai dépassé le"), null=True, blank=True)
+    closed_reason = models.CharField(_("motif de clôture"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-last_message_at"]

@@ -1,0 +1,2 @@
+# One module per concern; each issue adds its own module and one import line here.
+from .core import Attachment, Message, RawMail, Thread  # noqa: F401

@@ -1,0 +1,1 @@
+"""Writes of the correspondence package, one module per concern (ingest, clock, replies...)."""
