@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from . import roles
 
@@ -76,6 +77,8 @@ def scope_register(
         by_caseload=_lookup(caseload) if isinstance(caseload, str) else caseload,
         personal=personal,
     )
+    # Wagtail's own views, choosers and permission checks consult the registry.
+    register_permission_policy(model, ScopedPermissionPolicy(model), exact_class=True)
 
 
 def scope_for(user) -> Scope:

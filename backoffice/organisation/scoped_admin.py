@@ -12,8 +12,12 @@ from django.http import Http404
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from backoffice.spreadsheets import neutralise_formula
 
 from . import access
 
@@ -55,11 +59,17 @@ class ScopedSaveMixin:
 
 class ScopedIndexView(generic.IndexView):
     list_select_related: tuple[str, ...] = ()
+    list_prefetch_related: tuple[str, ...] = ()
+
+    def preprocess_field_value(self, field, value, export_format):
+        return neutralise_formula(super().preprocess_field_value(field, value, export_format))
 
     def get_base_queryset(self):
         queryset = access.scope_queryset(super().get_base_queryset(), self.request.user)
         if self.list_select_related:
             queryset = queryset.select_related(*self.list_select_related)
+        if self.list_prefetch_related:
+            queryset = queryset.prefetch_related(*self.list_prefetch_related)
         return queryset
 
 
@@ -67,11 +77,21 @@ class ScopedCreateView(ScopedSaveMixin, generic.CreateView):
     pass
 
 
-class ScopedEditView(ScopedObjectMixin, ScopedSaveMixin, generic.EditView):
+class ScopedWriteObjectMixin(ScopedObjectMixin):
+    """403 for an object the user may read but not change (e.g. a colleague's jobseeker)."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if obj is not None and obj.pk is not None and not access.can_write(self.request.user, obj):
+            raise PermissionDenied
+        return obj
+
+
+class ScopedEditView(ScopedWriteObjectMixin, ScopedSaveMixin, generic.EditView):
     pass
 
 
-class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+class ScopedDeleteView(ScopedWriteObjectMixin, generic.DeleteView):
     pass
 
 
@@ -102,11 +122,56 @@ class ScopedModelViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_per_page = 50
 
-    @property
-    def permission_policy(self):
-        return access.ScopedPermissionPolicy(self.model)
-
     panels: list = []
+    list_select_related: tuple[str, ...] = ()
+    list_prefetch_related: tuple[str, ...] = ()
+    # Our models are searched in the database (icontains on search_fields), not indexed.
+    search_backend_name = None
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            list_select_related=self.list_select_related,
+            list_prefetch_related=self.list_prefetch_related,
+            **kwargs,
+        )
 
     def get_edit_handler(self):
         return ObjectList(self.panels, base_form_class=ScopedModelForm).bind_to_model(self.model)
+
+
+class ScopedChooseViewMixin:
+    def get_object_list(self):
+        return access.scope_queryset(super().get_object_list(), self.request.user)
+
+
+class ScopedChooseView(ScopedChooseViewMixin, chooser_views.ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(ScopedChooseViewMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(chooser_views.ChosenView):
+    def get_object(self, pk):
+        return access.scope_queryset(
+            self.model_class._default_manager.all(), self.request.user
+        ).get(pk=pk)
+
+
+class ScopedChosenMultipleView(chooser_views.ChosenMultipleView):
+    def get_objects(self, pks):
+        return access.scope_queryset(
+            self.model_class._default_manager.filter(pk__in=pks), self.request.user
+        )
+
+
+class ScopedChooserViewSet(ChooserViewSet):
+    """A chooser that only ever lists or returns objects the user may read."""
+
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+    create_action_label = None
+    creation_form_class = None
