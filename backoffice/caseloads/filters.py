@@ -3,9 +3,9 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 
 from backoffice.organisation.models import Agency, Counsellor
+from backoffice.organisation.scoped_admin import ScopedFilterSet as WagtailFilterSet
 
 from .models import Assignment, AssignmentKind, Employer, Jobseeker, Modality
 
@@ -61,6 +61,15 @@ class EmployerFilterSet(WagtailFilterSet):
 
 
 class AssignmentFilterSet(WagtailFilterSet):
+    counsellor__agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.all(), label=_("Agence")
+    )
+    counsellor = django_filters.ModelChoiceFilter(
+        queryset=Counsellor.objects.select_related("user"), label=_("Conseiller")
+    )
+    modality = django_filters.ModelChoiceFilter(
+        queryset=Modality.objects.all(), label=_("Modalité")
+    )
     kind = django_filters.ChoiceFilter(choices=AssignmentKind.choices, label=_("Type"))
     open = django_filters.BooleanFilter(
         field_name="ends_on", lookup_expr="isnull", label=_("En cours")

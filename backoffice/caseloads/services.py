@@ -77,7 +77,11 @@ def jobseeker_create(
 ) -> Jobseeker:
     """Creates a jobseeker together with their referent assignment (a jobseeker is always followed)."""
     jobseeker = Jobseeker(
-        identifier=identifier, first_name=first_name, last_name=last_name, email=email, phone=phone
+        identifier=identifier.strip().upper(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip().lower(),
+        phone=phone.strip(),
     )
     jobseeker.full_clean()
     jobseeker.save()

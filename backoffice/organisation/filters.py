@@ -2,9 +2,9 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 
 from .models import Absence, Agency, Counsellor, Region, Team, Territory
+from .scoped_admin import ScopedFilterSet as WagtailFilterSet
 
 
 class AgencyFilterSet(WagtailFilterSet):
@@ -20,6 +20,7 @@ class TeamFilterSet(WagtailFilterSet):
     agency__region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.all(), label=_("Région")
     )
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agence"))
 
     class Meta:
         model = Team
@@ -27,6 +28,10 @@ class TeamFilterSet(WagtailFilterSet):
 
 
 class CounsellorFilterSet(WagtailFilterSet):
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agence"))
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.select_related("agency"), label=_("Équipe")
+    )
     handles_employers = django_filters.BooleanFilter(label=_("Suit des entreprises"))
     handles_benefits = django_filters.BooleanFilter(label=_("Conseiller indemnisation"))
 
@@ -36,6 +41,9 @@ class CounsellorFilterSet(WagtailFilterSet):
 
 
 class AbsenceFilterSet(WagtailFilterSet):
+    counsellor__agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.all(), label=_("Agence")
+    )
     current_on = django_filters.DateFilter(label=_("Absent le"), method="filter_current_on")
 
     class Meta:

@@ -7,8 +7,10 @@ readable but not writable answer 403 on change and delete.
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
@@ -175,3 +177,15 @@ class ScopedChooserViewSet(ChooserViewSet):
     chosen_multiple_view_class = ScopedChosenMultipleView
     create_action_label = None
     creation_form_class = None
+
+
+class ScopedFilterSet(WagtailFilterSet):
+    """A FilterSet whose choices only offer what the user may read (no leak through a filter)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for list_filter in self.filters.values():
+            queryset = list_filter.extra.get("queryset")
+            if isinstance(queryset, QuerySet) and access.is_scoped(queryset.model):
+                list_filter.extra["queryset"] = access.scope_queryset(queryset, user)

@@ -47,7 +47,9 @@ def network():
     stranger_b = CounsellorFactory(agency=agency_b, matricule="CNSB0001")
     stranger_c = CounsellorFactory(agency=agency_c, matricule="CNSC0001")
     pilot = RegionalPilotFactory(region=region_1)
-    admin = CounsellorFactory(agency=agency_c, matricule="ADMN0001", user__role=roles.NATIONAL_ADMIN)
+    admin = CounsellorFactory(
+        agency=agency_c, matricule="ADMN0001", user__role=roles.NATIONAL_ADMIN
+    )
 
     own_js = JobseekerFactory(identifier="1111111A", last_name="Dedans")
     colleague_js = JobseekerFactory(identifier="2222222B", last_name="Collegue")
@@ -65,10 +67,16 @@ def network():
     from backoffice.organisation.models import Absence
 
     Absence.objects.create(
-        counsellor=counsellor, starts_at=now, ends_at=now + datetime.timedelta(days=2), reason="Conge Dedans"
+        counsellor=counsellor,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(days=2),
+        reason="Conge Dedans",
     )
     Absence.objects.create(
-        counsellor=stranger_c, starts_at=now, ends_at=now + datetime.timedelta(days=2), reason="Conge Dehors"
+        counsellor=stranger_c,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(days=2),
+        reason="Conge Dehors",
     )
     return {
         "users": {
@@ -103,15 +111,35 @@ SCREENS = [
 
 # What each role may list at all (others: 403 on the list, which leaks nothing either).
 LISTS = {
-    roles.COUNSELLOR: {"jobseekers", "employers", "assignments", "counsellors", "absences", "teams", "agencies", "regions"},
-    roles.MANAGER: {"jobseekers", "employers", "assignments", "counsellors", "absences", "teams", "agencies", "regions"},
+    roles.COUNSELLOR: {
+        "jobseekers",
+        "employers",
+        "assignments",
+        "counsellors",
+        "absences",
+        "teams",
+        "agencies",
+        "regions",
+    },
+    roles.MANAGER: {
+        "jobseekers",
+        "employers",
+        "assignments",
+        "counsellors",
+        "absences",
+        "teams",
+        "agencies",
+        "regions",
+    },
     roles.REGIONAL_PILOT: {"teams", "agencies", "regions"},
 }
 
 
 @pytest.mark.parametrize("role", [roles.COUNSELLOR, roles.MANAGER, roles.REGIONAL_PILOT])
 @pytest.mark.parametrize("screen,inside,outside,term", SCREENS)
-def test_list_search_and_export_never_show_another_scope(client, network, role, screen, inside, outside, term):
+def test_list_search_and_export_never_show_another_scope(
+    client, network, role, screen, inside, outside, term
+):
     client.force_login(network["users"][role])
     index = reverse(f"{screen}:index")
     response = client.get(index)
@@ -130,7 +158,9 @@ def test_list_search_and_export_never_show_another_scope(client, network, role, 
 
 
 @pytest.mark.parametrize("role", [roles.COUNSELLOR, roles.MANAGER, roles.REGIONAL_PILOT])
-@pytest.mark.parametrize("screen", ["jobseekers", "employers", "counsellors", "agencies", "regions"])
+@pytest.mark.parametrize(
+    "screen", ["jobseekers", "employers", "counsellors", "agencies", "regions"]
+)
 def test_object_views_of_another_scope_answer_403_or_404(client, network, role, screen):
     client.force_login(network["users"][role])
     foreign = network["objects"][screen][1]
@@ -140,11 +170,16 @@ def test_object_views_of_another_scope_answer_403_or_404(client, network, role, 
 
 
 @pytest.mark.parametrize("role", [roles.COUNSELLOR, roles.MANAGER])
-@pytest.mark.parametrize("chooser,inside,outside", [
-    ("jobseeker_chooser", "1111111A", "9999999Z"),
-    ("employer_chooser", "Boulangerie Dedans", "Usine Dehors"),
-])
-def test_choosers_only_offer_what_the_reader_may_see(client, network, role, chooser, inside, outside):
+@pytest.mark.parametrize(
+    "chooser,inside,outside",
+    [
+        ("jobseeker_chooser", "1111111A", "9999999Z"),
+        ("employer_chooser", "Boulangerie Dedans", "Usine Dehors"),
+    ],
+)
+def test_choosers_only_offer_what_the_reader_may_see(
+    client, network, role, chooser, inside, outside
+):
     client.force_login(network["users"][role])
     listing = client.get(reverse(f"{chooser}:choose")).content.decode()
     assert inside in listing
@@ -173,7 +208,13 @@ def test_counsellor_reads_colleagues_caseload_but_writes_only_their_own(client, 
     assert client.get(reverse("jobseekers:edit", args=[own.pk])).status_code == 200
     response = client.post(
         reverse("jobseekers:edit", args=[colleague_js.pk]),
-        {"identifier": colleague_js.identifier, "first_name": "Pirate", "last_name": "X", "email": "", "phone": ""},
+        {
+            "identifier": colleague_js.identifier,
+            "first_name": "Pirate",
+            "last_name": "X",
+            "email": "",
+            "phone": "",
+        },
     )
     assert_denied(response)
     colleague_js.refresh_from_db()
@@ -196,7 +237,8 @@ def test_manager_cannot_move_a_team_into_another_agency(client, network):
     form = client.get(reverse("teams:edit", args=[team.pk])).content.decode()
     assert "Agence Charlie" not in form  # not even offered
     response = client.post(
-        reverse("teams:edit", args=[team.pk]), {"agency": foreign_agency.pk, "name": team.name, "manager": ""}
+        reverse("teams:edit", args=[team.pk]),
+        {"agency": foreign_agency.pk, "name": team.name, "manager": ""},
     )
     team.refresh_from_db()
     assert team.agency_id != foreign_agency.pk
