@@ -2,11 +2,14 @@
 
 import time
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 
 def _lockout_key(username: str) -> str:
@@ -65,3 +68,33 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+def login_locked_out(username: str) -> bool:
+    return cache.get(_lockout_key(username), 0) >= settings.MAILNET_LOGIN_MAX_FAILURES
+
+
+class LoginForm(WagtailLoginForm):
+    """Wagtail's login form, with a French password label and a clear lockout message."""
+
+    error_messages = {
+        **WagtailLoginForm.error_messages,
+        "locked_out": _(
+            "Trop de tentatives de connexion échouées pour cet identifiant. "
+            "Réessayez dans %(minutes)s minutes ou contactez votre administrateur."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Mot de passe")
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and login_locked_out(username):
+            raise forms.ValidationError(
+                self.error_messages["locked_out"],
+                code="locked_out",
+                params={"minutes": settings.MAILNET_LOGIN_LOCKOUT_SECONDS // 60},
+            )
+        return super().clean()
