@@ -11,6 +11,7 @@ $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	mkdir -p var
 	touch $@
 
 install: $(BIN)/.installed
