@@ -41,7 +41,7 @@ def test_bench_generate_national_data():
     print(
         f"BENCH generator: {JOBSEEKERS:,} jobseekers, {plan.counsellors:,} counsellors, "
         f"{plan.agencies} agencies, {plan.employers:,} employers; "
-        f"{rows:,} jobseeker+assignment rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+        f"{rows:,} jobseeker+assignment rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s"
         + (
             f" (target at 1,000,000: {TARGET_SECONDS} s, {'met' if seconds < TARGET_SECONDS else 'MISSED'})"
             if JOBSEEKERS == 1_000_000
