@@ -121,7 +121,6 @@ class PublishedTemplateChooserViewSet(SnippetChooserViewSet):
     choose_view_class = PublishedTemplateChooseView
     choose_results_view_class = PublishedTemplateChooseResultsView
     chosen_view_class = PublishedTemplateChosenView
-    url_filter_parameters = ["motif", "audience"]
     preserve_url_parameters = ["multiple", "motif", "audience"]
 
 
