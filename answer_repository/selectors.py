@@ -2,9 +2,17 @@
 
 import datetime
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
-
 from wagtail.search.backends import get_search_backend
 
 from answer_repository.models import AnswerTemplate, LegalTextPage, Motif
@@ -71,9 +79,7 @@ def templates_needing_attention(*, on: datetime.date | None = None) -> QuerySet[
     Annotated with `never_used`, `due_for_review`, `links_expired` and the usage figures.
     """
     on = on or timezone.localdate()
-    expired = LegalTextPage.objects.filter(
-        answer_templates=OuterRef("pk"), effective_to__lt=on
-    )
+    expired = LegalTextPage.objects.filter(answer_templates=OuterRef("pk"), effective_to__lt=on)
     qs = templates_with_usage().annotate(
         links_expired=Exists(expired),
         due_for_review=ExpressionWrapper(Q(review_by__lte=on), output_field=BooleanField()),

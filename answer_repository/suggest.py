@@ -80,9 +80,7 @@ class SuggestionIndex:
         return {t: v / norm for t, v in vector.items() if v}
 
     def rank(self, *, subject: str, body: str, audience: str | None = None, limit: int = 3):
-        query = self._weigh(
-            Counter(_tokens(subject) * SUBJECT_WEIGHT + _tokens(body))
-        )
+        query = self._weigh(Counter(_tokens(subject) * SUBJECT_WEIGHT + _tokens(body)))
         padded_subject = f" {search_text(subject)} "
         padded_all = f" {search_text(subject)} {search_text(body)} "
         scored = []

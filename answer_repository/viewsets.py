@@ -219,4 +219,3 @@ class ExpiredLegalTextsReportView(ReportView):
 
     def get_filename(self):
         return "textes-juridiques-expires"
-

@@ -33,7 +33,9 @@ def register_report_urls():
     return [
         path(
             "referentiel/rapports/",
-            include((_report_urls, "answer_repository_reports"), namespace="answer_repository_reports"),
+            include(
+                (_report_urls, "answer_repository_reports"), namespace="answer_repository_reports"
+            ),
         )
     ]
 
@@ -63,6 +65,3 @@ def register_legal_expired_menu_item():
         icon_name="warning",
         order=1110,
     )
-
-
-

@@ -122,4 +122,6 @@ def load_demo_content(*, stdout=None) -> None:
         template.save_revision(user=editor)
         _approve(template, editor=editor, moderator=moderator)
         created += 1
-    _write(stdout, f"Référentiel : {len(TEMPLATES)} modèles de réponse ({created} créés et publiés).")
+    _write(
+        stdout, f"Référentiel : {len(TEMPLATES)} modèles de réponse ({created} créés et publiés)."
+    )

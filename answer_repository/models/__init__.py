@@ -2,7 +2,7 @@
 
 from .legal import LegalIndexPage, LegalTextPage
 from .motifs import Motif
-from .templates import Audience, AnswerTemplate, Modality
+from .templates import AnswerTemplate, Audience, Modality
 from .usage import TemplateUsage
 
 __all__ = [

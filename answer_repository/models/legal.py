@@ -32,7 +32,9 @@ class LegalTextPage(Page):
     """A legal text counsellors send along with an answer, with its period of effect."""
 
     reference = models.CharField(
-        _("référence"), max_length=200, help_text=_("Par exemple « Code du travail, art. R5411-6 ».")
+        _("référence"),
+        max_length=200,
+        help_text=_("Par exemple « Code du travail, art. R5411-6 »."),
     )
     summary = models.TextField(_("résumé"))
     body = RichTextField(_("texte"), features=LEGAL_RICH_TEXT_FEATURES, blank=True)

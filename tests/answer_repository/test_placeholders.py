@@ -37,15 +37,18 @@ def test_html_rendering_escapes_the_data():
 
 
 def test_text_rendering_keeps_the_data_as_written():
-    assert substitute_text("Bonjour {{ nom }}", {"nom": "O'Brien & fils"}) == "Bonjour O'Brien & fils"
+    assert (
+        substitute_text("Bonjour {{ nom }}", {"nom": "O'Brien & fils"}) == "Bonjour O'Brien & fils"
+    )
 
 
 def test_missing_value_is_a_visible_gap_never_blank():
     context = {"prenom": "Léa", "date_rdv": None, "agence": "  "}
-    text = substitute_text("{{ prenom }} : {{ date_rdv }} à {{ agence }} ({{ conseiller }})", context)
+    text = substitute_text(
+        "{{ prenom }} : {{ date_rdv }} à {{ agence }} ({{ conseiller }})", context
+    )
     assert text == (
-        "Léa : [[À COMPLÉTER : date_rdv]] à [[À COMPLÉTER : agence]] "
-        "([[À COMPLÉTER : conseiller]])"
+        "Léa : [[À COMPLÉTER : date_rdv]] à [[À COMPLÉTER : agence]] ([[À COMPLÉTER : conseiller]])"
     )
     html = substitute_html("<p>{{ date_rdv }}</p>", context)
     assert '<mark class="placeholder-gap" data-placeholder="date_rdv">' in html
@@ -60,7 +63,7 @@ def test_gaps_find_also_sees_raw_placeholders():
 
 def test_html_to_text_keeps_paragraphs_lists_and_links():
     html = (
-        '<p>Bonjour,</p><ul><li>un</li><li>deux</li></ul>'
+        "<p>Bonjour,</p><ul><li>un</li><li>deux</li></ul>"
         '<p>Voir <a href="https://example.test/x">le site</a>.<br/>Merci</p>'
     )
     assert html_to_text(html) == (
