@@ -19,16 +19,33 @@ from answer_repository.models import AnswerTemplate, LegalTextPage, Motif
 from answer_repository.search import search_text
 
 
+def modality_q(code: str) -> Q:
+    """Templates for modality `code`: those listing it, and those listing none (all)."""
+    return (
+        Q(modalities="")
+        | Q(modalities=code)
+        | Q(modalities__startswith=f"{code},")
+        | Q(modalities__endswith=f",{code}")
+        | Q(modalities__contains=f",{code},")
+    )
+
+
 def templates_published(
-    *, audience: str | None = None, motif: Motif | int | None = None
+    *,
+    audience: str | None = None,
+    motif: Motif | int | None = None,
+    modality: str | None = None,
 ) -> QuerySet[AnswerTemplate]:
     """Templates a counsellor may use: live ones only (their row is the published version).
 
-    `motif` matches the motif itself or, for a family, any of its motifs.
+    `motif` matches the motif itself or, for a family, any of its motifs; `modality` is a
+    follow-up modality code (SUIVI, GUIDE, ...).
     """
     qs = AnswerTemplate.objects.filter(live=True)
     if audience:
         qs = qs.filter(audience=audience)
+    if modality:
+        qs = qs.filter(modality_q(modality))
     if motif:
         motif_id = motif.pk if isinstance(motif, Motif) else int(motif)
         qs = qs.filter(Q(motifs__id=motif_id) | Q(motifs__parent_id=motif_id)).distinct()

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.http import Http404
 from django.urls import reverse
@@ -17,11 +18,17 @@ from wagtail.snippets.views.chooser import (
     SnippetChooserViewSet,
     SnippetChosenView,
 )
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    EditView,
+    IndexView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
-from answer_repository.models import AnswerTemplate, Audience, Motif
+from answer_repository.models import AnswerTemplate, Audience, Modality, Motif
 from answer_repository.selectors import (
     legal_pages_expired,
+    modality_q,
     templates_needing_attention,
     templates_search,
     templates_with_usage,
@@ -67,6 +74,21 @@ class AnswerTemplateIndexView(IndexView):
         return templates_search(self.search_query, queryset)
 
 
+class AnswerTemplateEditView(EditView):
+    """Warns the editor when the template links a legal text past its effective end."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        expired = self.object.expired_legal_pages()
+        if expired:
+            messages.warning(
+                request,
+                _("Ce modèle cite un texte juridique qui n'est plus en vigueur : %(titles)s.")
+                % {"titles": ", ".join(page.title for page in expired)},
+            )
+        return response
+
+
 class PublishedTemplateFilterForm(BaseFilterForm):
     q = forms.CharField(
         label=_("Rechercher"),
@@ -78,7 +100,13 @@ class PublishedTemplateFilterForm(BaseFilterForm):
         label=_("Public"), choices=[("", _("Tous")), *Audience.choices], required=False
     )
 
+    modality = forms.ChoiceField(
+        label=_("Modalité"), choices=[("", _("Toutes")), *Modality.choices], required=False
+    )
+
     def filter(self, objects):
+        if self.cleaned_data.get("modality"):
+            objects = objects.filter(modality_q(self.cleaned_data["modality"]))
         motif = self.cleaned_data.get("motif")
         if motif:
             objects = objects.filter(motifs__in=[motif, *motif.children.all()]).distinct()
@@ -121,7 +149,7 @@ class PublishedTemplateChooserViewSet(SnippetChooserViewSet):
     choose_view_class = PublishedTemplateChooseView
     choose_results_view_class = PublishedTemplateChooseResultsView
     chosen_view_class = PublishedTemplateChosenView
-    preserve_url_parameters = ["multiple", "motif", "audience"]
+    preserve_url_parameters = ["multiple", "motif", "audience", "modality"]
 
 
 class AnswerTemplateViewSet(SnippetViewSet):
@@ -129,6 +157,7 @@ class AnswerTemplateViewSet(SnippetViewSet):
     icon = "mail"
     menu_label = _("Modèles de réponse")
     index_view_class = AnswerTemplateIndexView
+    edit_view_class = AnswerTemplateEditView
     chooser_viewset_class = PublishedTemplateChooserViewSet
     filterset_class = AnswerTemplateFilterSet
     list_display = [

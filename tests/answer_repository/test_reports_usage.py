@@ -77,3 +77,12 @@ def test_template_listing_shows_usage_count(client, templates):
     response = client.get(reverse("wagtailsnippets_answer_repository_answertemplate:list"))
     assert response.status_code == 200
     assert "Utilisations" in response.content.decode()
+
+
+def test_editing_a_template_that_cites_an_expired_text_warns_the_editor(client, templates):
+    client.force_login(UserFactory(role="Éditeur de contenu"))
+    url = reverse(
+        "wagtailsnippets_answer_repository_answertemplate:edit", args=[templates["stale"].pk]
+    )
+    content = client.get(url).content.decode()
+    assert "n&#x27;est plus en vigueur : Ancien règlement" in content
