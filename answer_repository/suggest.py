@@ -103,6 +103,32 @@ class SuggestionIndex:
         return scored[:limit]
 
 
+_index_cache: dict = {"key": None, "index": None}
+
+
+def _index_key() -> tuple:
+    from django.db.models import Count, Max
+
+    from answer_repository.models import AnswerTemplate, Motif
+
+    templates = AnswerTemplate.objects.filter(live=True).aggregate(
+        n=Count("id"), last_id=Max("id"), published=Max("last_published_at")
+    )
+    motifs = Motif.objects.aggregate(n=Count("id"), updated=Max("updated_at"))
+    return (*templates.values(), *motifs.values())
+
+
+def _published_index() -> SuggestionIndex:
+    """The index of the published templates, rebuilt only when they or the motifs change."""
+    from answer_repository.selectors import templates_published
+
+    key = _index_key()
+    if _index_cache["key"] != key:
+        _index_cache["index"] = SuggestionIndex(templates_published())
+        _index_cache["key"] = key
+    return _index_cache["index"]
+
+
 def templates_suggest(
     *, subject: str, body: str, audience: str | None = None, limit: int = 3, queryset=None
 ) -> list[Suggestion]:
@@ -111,9 +137,5 @@ def templates_suggest(
     Takes the mail's subject and body text (the caller adapts its Message); `audience`
     ("jobseeker"/"employer") restricts to templates written for that correspondent.
     """
-    from answer_repository.selectors import templates_published
-
-    templates = templates_published() if queryset is None else queryset
-    return SuggestionIndex(templates).rank(
-        subject=subject, body=body, audience=audience, limit=limit
-    )
+    index = _published_index() if queryset is None else SuggestionIndex(queryset)
+    return index.rank(subject=subject, body=body, audience=audience, limit=limit)

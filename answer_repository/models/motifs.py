@@ -31,6 +31,9 @@ class Motif(index.Indexed, models.Model):
         help_text=_("Séparés par des virgules ; utilisés pour suggérer les modèles."),
     )
 
+    # Lets the suggestion index know when keywords changed.
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
     panels = [FieldPanel("name"), FieldPanel("code"), FieldPanel("parent"), FieldPanel("keywords")]
     search_fields = [
         index.SearchField("name"),
