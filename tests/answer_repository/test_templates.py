@@ -71,3 +71,23 @@ def test_expired_legal_texts_are_flagged_on_the_templates_that_link_them():
     assert [p.title for p in rendered.legal_pages] == ["Ancien règlement", "En vigueur"]
     assert rendered.expired_legal_pages == [expired]
     assert template.expired_legal_pages() == [expired]
+
+
+def test_preview_shows_sample_values_gaps_and_expired_texts(rf):
+    expired = legal_page_create(title="Ancien règlement", effective_to=datetime.date(2024, 12, 31))
+    template = answer_template_create(legal_pages=[expired])
+    request = rf.get("/")
+    request.user = None
+    response = template.serve_preview(request, template.default_preview_mode)
+    content = response.rendered_content if hasattr(response, "rendered_content") else ""
+    content = content or response.content.decode()
+    assert "‹Prénom du correspondant›" in content
+    assert "[[À COMPLÉTER : date_rdv]]" in content
+    assert "Texte expiré" in content
+
+
+def test_expired_legal_page_says_so_to_its_reader(client):
+    page = legal_page_create(title="Ancien règlement", effective_to=datetime.date(2024, 12, 31))
+    response = client.get(page.get_url())
+    assert response.status_code == 200
+    assert "plus en vigueur depuis le 31 décembre 2024" in response.content.decode()
