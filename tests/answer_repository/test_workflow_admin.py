@@ -125,6 +125,12 @@ def test_chooser_offers_only_published_templates_filtered_by_motif_and_audience(
     assert "Publié rendez-vous" in content
     assert "Publié formation" not in content and "Publié employeur" not in content
 
+    modal = client.get(reverse(f"{CHOOSER}:choose"), {"motif": motif.pk})
+    assert modal.status_code == 200
+    html = modal.json()["html"]
+    assert "Publié rendez-vous" in html and "Brouillon rendez-vous" not in html
+    assert "Publié formation" not in html
+
     chosen = client.get(reverse(f"{CHOOSER}:chosen", args=[with_draft.pk])).json()
     assert chosen["result"]["string"] == "Publié puis modifié"
 
