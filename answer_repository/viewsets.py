@@ -126,7 +126,16 @@ class _PublishedOnly:
     filter_form_class = PublishedTemplateFilterForm
 
     def get_object_list(self):
-        return AnswerTemplate.objects.filter(live=True).prefetch_related("motifs")
+        return AnswerTemplate.objects.filter(live=True)
+
+    @property
+    def columns(self):
+        # No draft/live status column: everything offered is published (and the status
+        # tag would cost two queries per row).
+        return [
+            self.title_column,
+            Column("audience", label=_("Public"), accessor="get_audience_display"),
+        ]
 
 
 class PublishedTemplateChooseView(_PublishedOnly, ChooseView):

@@ -165,3 +165,16 @@ def test_revisions_can_be_compared_and_restored(client, motif):
     latest = template.latest_revision.as_object()
     assert "Première version" in latest.body
     assert template.revisions.count() == 3
+
+
+def test_chooser_results_cost_the_same_few_queries_whatever_the_number_of_rows(
+    client, motif, django_assert_max_num_queries
+):
+    for n in range(12):
+        answer_template_create(title=f"Modèle {n}", motifs=[motif])
+    _login(client, COUNSELLOR)
+    url = reverse(f"{CHOOSER}:choose_results")
+    client.get(url)
+    with django_assert_max_num_queries(10):
+        response = client.get(url, {"motif": motif.pk})
+    assert response.content.decode().count("Modèle ") >= 12
