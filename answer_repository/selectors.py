@@ -90,6 +90,14 @@ def templates_with_usage(queryset: QuerySet | None = None) -> QuerySet[AnswerTem
     return queryset.annotate(usage_count=Count("usages"), last_used_at=Max("usages__used_at"))
 
 
+def legal_links_expired_exists(*, on: datetime.date | None = None) -> Exists:
+    """Per template row: does it link a legal text past its effective end?"""
+    on = on or timezone.localdate()
+    return Exists(
+        LegalTextPage.objects.filter(answer_templates=OuterRef("pk"), effective_to__lt=on)
+    )
+
+
 def templates_needing_attention(*, on: datetime.date | None = None) -> QuerySet[AnswerTemplate]:
     """Templates never used, due for review, or linking an expired legal text.
 

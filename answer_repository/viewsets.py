@@ -27,6 +27,7 @@ from wagtail.snippets.views.snippets import (
 
 from answer_repository.models import AnswerTemplate, Audience, Modality, Motif
 from answer_repository.selectors import (
+    legal_links_expired_exists,
     legal_pages_expired,
     modality_q,
     templates_needing_attention,
@@ -66,7 +67,9 @@ class AnswerTemplateIndexView(IndexView):
     """Listing with usage figures; the search is normalised (accents, plurals)."""
 
     def get_base_queryset(self):
-        return templates_with_usage(super().get_base_queryset())
+        return templates_with_usage(super().get_base_queryset()).annotate(
+            links_expired=legal_links_expired_exists()
+        )
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -175,8 +178,17 @@ class AnswerTemplateViewSet(SnippetViewSet):
         Column("usage_count", label=_("Utilisations"), sort_key="usage_count"),
         DateColumn("last_used_at", label=_("Dernière utilisation"), sort_key="last_used_at"),
         DateColumn("review_by", label=_("À revoir avant le"), sort_key="review_by"),
+        BooleanColumn("links_expired", label=_("Cite un texte expiré")),
     ]
-    list_export = ["code", "title", "audience", "usage_count", "last_used_at", "review_by"]
+    list_export = [
+        "code",
+        "title",
+        "audience",
+        "usage_count",
+        "last_used_at",
+        "review_by",
+        "links_expired",
+    ]
     search_fields = None
 
 

@@ -76,7 +76,8 @@ def test_template_listing_shows_usage_count(client, templates):
     client.force_login(UserFactory(role="Modérateur"))
     response = client.get(reverse("wagtailsnippets_answer_repository_answertemplate:list"))
     assert response.status_code == 200
-    assert "Utilisations" in response.content.decode()
+    content = response.content.decode()
+    assert "Utilisations" in content and "Cite un texte expiré" in content
 
 
 def test_editing_a_template_that_cites_an_expired_text_warns_the_editor(client, templates):
