@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.http import Http404
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.choosers import BaseFilterForm
@@ -34,6 +35,15 @@ from answer_repository.selectors import (
     templates_search,
     templates_with_usage,
 )
+
+
+def _day(obj) -> str:
+    return date_format(obj.review_by, "SHORT_DATE_FORMAT") if obj.review_by else ""
+
+
+def _effective_to(page) -> str:
+    return date_format(page.effective_to, "SHORT_DATE_FORMAT") if page.effective_to else ""
+
 
 # --- Motifs -------------------------------------------------------------------------------
 
@@ -177,7 +187,7 @@ class AnswerTemplateViewSet(SnippetViewSet):
         Column("audience", label=_("Public"), accessor="get_audience_display"),
         Column("usage_count", label=_("Utilisations"), sort_key="usage_count"),
         DateColumn("last_used_at", label=_("Dernière utilisation"), sort_key="last_used_at"),
-        DateColumn("review_by", label=_("À revoir avant le"), sort_key="review_by"),
+        Column("review_by", label=_("À revoir avant le"), sort_key="review_by", accessor=_day),
         BooleanColumn("links_expired", label=_("Cite un texte expiré")),
     ]
     list_export = [
@@ -231,7 +241,7 @@ class TemplatesAttentionReportView(ReportView):
         ),
         Column("usage_count", label=_("Utilisations")),
         DateColumn("last_used_at", label=_("Dernière utilisation")),
-        DateColumn("review_by", label=_("À revoir avant le")),
+        Column("review_by", label=_("À revoir avant le"), accessor=_day),
         BooleanColumn("due_for_review", label=_("Révision due")),
         BooleanColumn("links_expired", label=_("Texte juridique expiré")),
     ]
@@ -260,7 +270,7 @@ class ExpiredLegalTextsReportView(ReportView):
             get_url=lambda page: reverse("wagtailadmin_pages:edit", args=[page.pk]),
         ),
         Column("reference", label=_("Référence")),
-        DateColumn("effective_to", label=_("Fin de validité")),
+        Column("effective_to", label=_("Fin de validité"), accessor=_effective_to),
         Column("template_count", label=_("Modèles qui le citent")),
     ]
 
