@@ -248,3 +248,8 @@ CACHES = (
         }
     }
 )
+
+# --- [answers] ---
+# French stemming on PostgreSQL ("formations" finds "formation"); accents are folded by
+# answer_repository.search, which also covers SQLite (its FTS5 index does not stem).
+WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french"

@@ -1,0 +1,246 @@
+"""Legal-text pages of the demo: summaries written for this project (not the official text).
+
+(slug, title, reference, summary, body paragraphs, effective_from, effective_to, source)
+"""
+
+import datetime
+
+LEGIFRANCE = "https://www.legifrance.gouv.fr/"
+D = datetime.date
+
+LEGAL_TEXTS = [
+    (
+        "inscription-liste",
+        "Inscription sur la liste des demandeurs d'emploi",
+        "Code du travail, art. L5411-1",
+        "Toute personne qui recherche un emploi peut demander son inscription sur la liste des demandeurs d'emploi.",
+        [
+            "L'inscription est ouverte à toute personne à la recherche d'un emploi, qu'elle soit ou non indemnisée.",
+            "Elle donne accès à l'accompagnement et, sous conditions, à l'indemnisation.",
+        ],
+        D(2008, 5, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "recherche-actes-positifs",
+        "Obligation de recherche active d'emploi",
+        "Code du travail, art. L5411-6",
+        "Le demandeur d'emploi accomplit des démarches positives et répétées de recherche d'emploi, de création ou de reprise d'entreprise.",
+        [
+            "Les démarches de recherche sont appréciées au regard de la situation de la personne et de son projet.",
+            "Le conseiller peut demander les justificatifs des démarches effectuées.",
+        ],
+        D(2008, 5, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "ppae",
+        "Projet personnalisé d'accès à l'emploi (PPAE)",
+        "Code du travail, art. L5411-6-1",
+        "Le projet personnalisé fixe avec le conseiller la nature et les caractéristiques des emplois recherchés, la zone géographique et le salaire attendu.",
+        [
+            "Le projet est élaboré conjointement et actualisé périodiquement.",
+            "Il précise les actions d'accompagnement, y compris les formations, que le service s'engage à mettre en œuvre.",
+        ],
+        D(2008, 8, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "changement-situation",
+        "Déclaration des changements de situation",
+        "Code du travail, art. R5411-7",
+        "Le demandeur d'emploi signale les changements de situation (reprise d'emploi, formation, maladie, déménagement) qui ont une incidence sur son inscription.",
+        [
+            "La déclaration se fait depuis l'espace personnel en ligne, dans les délais prévus.",
+            "Une déclaration tardive peut entraîner un trop-perçu d'allocations.",
+        ],
+        D(2009, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "convocation-absence",
+        "Absence à une convocation",
+        "Code du travail, art. R5412-1",
+        "Ne pas se présenter à un rendez-vous sans motif légitime peut conduire à une radiation temporaire de la liste.",
+        [
+            "Un motif légitime (maladie, entretien d'embauche, garde d'enfant imprévue) peut être justifié.",
+            "Le demandeur d'emploi est informé et peut présenter ses observations avant toute décision.",
+        ],
+        D(2019, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "radiation",
+        "Radiation de la liste des demandeurs d'emploi",
+        "Code du travail, art. L5412-1",
+        "Les cas dans lesquels une personne peut être radiée de la liste, et les voies de recours possibles.",
+        [
+            "La radiation suit une procédure contradictoire.",
+            "Un recours préalable peut être formé auprès du médiateur ou du directeur d'agence.",
+        ],
+        D(2019, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "offre-raisonnable",
+        "Offre raisonnable d'emploi",
+        "Code du travail, art. L5411-6-2",
+        "Ce qui rend une offre d'emploi « raisonnable » au regard du projet personnalisé : métier, zone géographique et salaire.",
+        [
+            "Le refus de deux offres raisonnables sans motif légitime peut entraîner une radiation.",
+            "Les éléments constitutifs de l'offre raisonnable sont revus lors de l'actualisation du projet.",
+        ],
+        D(2018, 9, 5),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "are-conditions",
+        "Conditions d'ouverture de l'allocation d'aide au retour à l'emploi",
+        "Code du travail, art. L5422-1",
+        "L'allocation est versée aux personnes involontairement privées d'emploi qui justifient d'une durée d'affiliation suffisante.",
+        [
+            "La durée de travail requise et le délai pour s'inscrire sont fixés par le règlement d'assurance chômage.",
+            "L'allocation est calculée à partir des salaires de la période de référence.",
+        ],
+        D(2008, 5, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "reglement-2019",
+        "Règlement général d'assurance chômage (version 2019)",
+        "Décret n° 2019-797, annexe A",
+        "Ancien règlement d'assurance chômage : conditions d'affiliation, calcul du salaire journalier de référence, durée d'indemnisation.",
+        [
+            "Ce règlement a été remplacé : ne plus le citer dans les réponses.",
+            "Le règlement en vigueur précise les règles actuelles de calcul et de durée.",
+        ],
+        D(2019, 11, 1),
+        D(2024, 12, 31),
+        LEGIFRANCE,
+    ),
+    (
+        "reglement-en-vigueur",
+        "Règlement d'assurance chômage en vigueur",
+        "Décret relatif au régime d'assurance chômage, annexe",
+        "Conditions d'affiliation, salaire journalier de référence, durée d'indemnisation et coefficient de dégressivité actuellement applicables.",
+        [
+            "Le montant de l'allocation dépend des salaires perçus pendant la période de référence.",
+            "La durée d'indemnisation tient compte de la durée d'emploi et de la conjoncture.",
+        ],
+        D(2025, 4, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "indu",
+        "Remboursement des allocations indûment perçues",
+        "Code du travail, art. L5426-8-1",
+        "Les allocations versées à tort sont remboursées ; le service peut les retenir sur les allocations à venir.",
+        [
+            "La personne reçoit une notification détaillant le montant et son origine.",
+            "Un échéancier ou une remise de dette peut être demandé en cas de difficulté.",
+        ],
+        D(2011, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "cumul-activite",
+        "Cumul de l'allocation avec une activité reprise",
+        "Code du travail, art. L5425-1",
+        "Une personne qui reprend une activité réduite peut, sous conditions, cumuler une partie de son allocation avec sa rémunération.",
+        [
+            "Les heures et salaires sont déclarés chaque mois lors de l'actualisation.",
+            "Le nombre de jours indemnisés du mois est réduit à proportion de la rémunération.",
+        ],
+        D(2014, 10, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "cpf",
+        "Compte personnel de formation",
+        "Code du travail, art. L6323-1",
+        "Chaque actif dispose d'un compte personnel de formation, alimenté en euros, qu'il mobilise pour suivre une formation certifiante.",
+        [
+            "Le demandeur d'emploi peut mobiliser son compte depuis la plateforme Mon Compte Formation.",
+            "Un abondement peut compléter les droits si le projet est validé avec le conseiller.",
+        ],
+        D(2019, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "remuneration-stagiaire",
+        "Rémunération des stagiaires de la formation professionnelle",
+        "Code du travail, art. L6341-1",
+        "Pendant une formation agréée, le demandeur d'emploi perçoit soit son allocation (AREF), soit une rémunération de stagiaire s'il n'est pas indemnisé.",
+        [
+            "La rémunération dépend du statut et de la formation suivie.",
+            "L'attestation d'entrée en stage déclenche le versement.",
+        ],
+        D(2018, 9, 5),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "mobilite-aides",
+        "Aides à la mobilité des demandeurs d'emploi",
+        "Délibération du conseil d'administration relative aux aides et mesures",
+        "Prise en charge de frais de déplacement, de repas et d'hébergement pour un entretien, un concours, une formation ou une reprise d'emploi éloignés.",
+        [
+            "La demande est faite en ligne, au plus tard dans le délai indiqué après le déplacement.",
+            "L'aide est plafonnée par année et soumise à des conditions de distance et de ressources.",
+        ],
+        D(2021, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "pmsmp",
+        "Période de mise en situation en milieu professionnel",
+        "Code du travail, art. L5135-1",
+        "Une immersion courte en entreprise pour découvrir un métier, confirmer un projet ou initier un recrutement, sans rémunération par l'entreprise.",
+        [
+            "Une convention est signée entre la personne, l'entreprise et le prescripteur.",
+            "La personne conserve son statut et sa protection sociale pendant l'immersion.",
+        ],
+        D(2014, 3, 5),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "poei",
+        "Préparation opérationnelle à l'emploi individuelle",
+        "Code du travail, art. L6326-1",
+        "Formation financée avant l'embauche pour adapter un demandeur d'emploi à un poste proposé par une entreprise.",
+        [
+            "L'employeur s'engage à recruter à l'issue de la formation.",
+            "La formation est définie avec l'entreprise et le conseiller.",
+        ],
+        D(2011, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+    (
+        "maintien-droits-sociaux",
+        "Maintien de la protection sociale des demandeurs d'emploi",
+        "Code de la sécurité sociale, art. L311-5",
+        "Les personnes indemnisées conservent leurs droits aux prestations d'assurance maladie et maternité.",
+        [
+            "Les périodes de chômage indemnisé sont assimilées à des périodes de travail pour certains droits.",
+            "Les droits sont maintenus pendant une durée déterminée après la fin de l'indemnisation.",
+        ],
+        D(2016, 1, 1),
+        None,
+        LEGIFRANCE,
+    ),
+]

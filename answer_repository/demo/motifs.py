@@ -1,0 +1,123 @@
+"""Motifs of the demo repository, two levels: (code, name, parent code, keywords)."""
+
+MOTIFS = [
+    ("rdv", "Rendez-vous et entretiens", None, "rendez-vous, rdv, entretien, convocation"),
+    (
+        "rdv-prise",
+        "Prise de rendez-vous",
+        "rdv",
+        "prendre rendez-vous, disponibilite, rencontrer, voir mon conseiller",
+    ),
+    (
+        "rdv-report",
+        "Report ou annulation",
+        "rdv",
+        "reporter, decaler, annuler, empechement, autre date",
+    ),
+    (
+        "rdv-absence",
+        "Absence à un entretien",
+        "rdv",
+        "absent, absence, pas pu venir, manque, rate, justificatif",
+    ),
+    (
+        "rdv-distance",
+        "Entretien à distance et ateliers",
+        "rdv",
+        "visio, visioconference, telephone, atelier, reunion d'information",
+    ),
+    ("form", "Formation", None, "formation, stage, qualification, apprentissage"),
+    (
+        "form-recherche",
+        "Recherche et projet de formation",
+        "form",
+        "trouver une formation, catalogue, projet, reconversion, organisme",
+    ),
+    (
+        "form-financement",
+        "Financement de la formation",
+        "form",
+        "cpf, compte personnel de formation, financement, aif, devis, prise en charge",
+    ),
+    (
+        "form-suivi",
+        "Entrée et suivi en formation",
+        "form",
+        "entree en formation, attestation de stage, abandon, remuneration, aref, rffs",
+    ),
+    ("aide", "Aides", None, "aide, financiere, prime, remboursement"),
+    (
+        "aide-mobilite",
+        "Aides à la mobilité",
+        "aide",
+        "deplacement, transport, essence, billet, hebergement, repas, kilometres, mobilite",
+    ),
+    (
+        "aide-reprise",
+        "Aides à la reprise d'emploi",
+        "aide",
+        "permis de conduire, garde d'enfant, agepi, creation d'entreprise, arce",
+    ),
+    ("cand", "Candidatures et justificatifs", None, "candidature, justificatif, document"),
+    (
+        "cand-offre",
+        "Candidatures aux offres",
+        "cand",
+        "offre, postuler, candidature, annonce, cv, lettre de motivation, refus",
+    ),
+    (
+        "cand-justif",
+        "Bulletins de salaire et attestations",
+        "cand",
+        "bulletin de salaire, fiche de paie, attestation employeur, periode travaillee, contrat",
+    ),
+    ("indem", "Indemnisation", None, "allocation, indemnisation, are, chomage, paiement"),
+    (
+        "indem-droits",
+        "Ouverture et calcul des droits",
+        "indem",
+        "ouverture de droits, droits, montant, calcul, duree d'indemnisation",
+    ),
+    (
+        "indem-paiement",
+        "Paiements et trop-perçus",
+        "indem",
+        "paiement, virement, pas recu, retard, trop percu, remboursement, dette",
+    ),
+    (
+        "indem-actu",
+        "Actualisation et activité reduite",
+        "indem",
+        "actualisation, declarer, heures travaillees, cumul, activite reduite, salaire",
+    ),
+    (
+        "recr",
+        "Recrutement (employeurs)",
+        None,
+        "recrutement, recruter, embauche, entreprise, poste",
+    ),
+    (
+        "recr-offre",
+        "Offres et présélection",
+        "recr",
+        "deposer une offre, offre d'emploi, candidats, preselection, profils",
+    ),
+    (
+        "recr-aides",
+        "Aides et dispositifs d'embauche",
+        "recr",
+        "aide a l'embauche, poei, immersion, pmsmp, contrat aide",
+    ),
+    (
+        "admin",
+        "Situation administrative",
+        None,
+        "situation, dossier, inscription, espace personnel",
+    ),
+    (
+        "admin-situation",
+        "Changement de situation et inscription",
+        "admin",
+        "changement de situation, demenagement, radiation, reinscription, attestation d'inscription, mot de passe",
+    ),
+]
