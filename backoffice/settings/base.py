@@ -235,6 +235,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Wagtail's reference-index task logs every run at INFO: noise for us.
         "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
     },
 }
 
