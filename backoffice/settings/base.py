@@ -243,3 +243,7 @@ CACHES = (
         }
     }
 )
+
+# --- [mail-ingest] ---
+# An attachment bigger than this stays in the raw mail only (not extracted to a file).
+MAILNET_MAX_ATTACHMENT_BYTES = _env_int("MAILNET_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)

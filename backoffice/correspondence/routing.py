@@ -1,0 +1,140 @@
+"""Reads that ingest needs: who a mail is for, who sent it, and which thread it continues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+
+from backoffice.caseloads.models import Employer, EmployerContact, Jobseeker
+from backoffice.organisation.models import Counsellor
+
+from .models import Message, Thread
+from .subjects import subject_normalise, token_from_subject
+
+SUBJECT_MATCH_DAYS = 30
+# Addresses at these domains say nothing about an employer.
+WEBMAIL_DOMAINS = {
+    "gmail.com", "yahoo.fr", "yahoo.com", "hotmail.fr", "hotmail.com", "outlook.fr",
+    "outlook.com", "live.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "laposte.net",
+    "icloud.com", "gmx.fr", "bbox.fr", "neuf.fr", "example.org",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Correspondent:
+    address: str
+    jobseeker: Jobseeker | None = None
+    employer: Employer | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.jobseeker is not None or self.employer is not None
+
+
+def counsellors_for_recipients(addresses: list[str]) -> list[Counsellor]:
+    """The counsellors whose public address is among `addresses`, in header order."""
+    wanted = [a.strip().lower() for a in addresses if a]
+    if not wanted:
+        return []
+    found = {
+        c.public_address: c
+        for c in Counsellor.objects.filter(public_address__in=wanted).select_related("agency")
+    }
+    ordered: dict[int, Counsellor] = {}
+    for address in wanted:
+        if address in found:
+            ordered.setdefault(found[address].pk, found[address])
+    return list(ordered.values())
+
+
+def correspondent_identify(*, address: str, counsellor: Counsellor | None) -> Correspondent:
+    """The jobseeker or employer writing from `address`, preferring those `counsellor` follows."""
+    address = address.strip().lower()
+    if not address:
+        return Correspondent(address="")
+    followed = Q(assignments__counsellor=counsellor, assignments__ends_on__isnull=True)
+    jobseekers = Jobseeker.objects.filter(email=address)
+    if counsellor is not None:
+        jobseeker = jobseekers.filter(followed).first() or jobseekers.first()
+    else:
+        jobseeker = jobseekers.first()
+    if jobseeker is not None:
+        return Correspondent(address=address, jobseeker=jobseeker)
+    employers = Employer.objects.filter(contacts__email=address)
+    if counsellor is not None:
+        employer = employers.filter(followed).first() or employers.first()
+    else:
+        employer = employers.first()
+    return Correspondent(address=address, employer=employer)
+
+
+def threads_by_reference(*, reference_ids: list[str], subject: str) -> list[Thread]:
+    """Threads holding a message the mail answers (In-Reply-To/References), then its token."""
+    threads: dict[int, Thread] = {}
+    if reference_ids:
+        ids = [r for r in reference_ids if r][-50:]
+        messages = (
+            Message.objects.filter(message_id__in=ids)
+            .select_related("thread")
+            .order_by("-direction", "pk")  # our own outgoing mails first
+        )
+        for message in messages:
+            threads.setdefault(message.thread_id, message.thread)
+    token = token_from_subject(subject)
+    if token:
+        thread = Thread.objects.filter(token=token).first()
+        if thread is not None:
+            threads.setdefault(thread.pk, thread)
+    return list(threads.values())
+
+
+def thread_by_subject(
+    *, counsellor: Counsellor, correspondent: Correspondent, subject: str, moment: datetime
+) -> Thread | None:
+    """The recent thread with the same correspondent, counsellor and normalised subject."""
+    normalised = subject_normalise(subject)
+    if not normalised:
+        return None
+    threads = Thread.objects.filter(
+        counsellor=counsellor,
+        normalised_subject=normalised,
+        last_message_at__gte=moment - timedelta(days=SUBJECT_MATCH_DAYS),
+    )
+    if correspondent.jobseeker is not None:
+        threads = threads.filter(jobseeker=correspondent.jobseeker)
+    elif correspondent.employer is not None:
+        threads = threads.filter(employer=correspondent.employer)
+    else:
+        threads = threads.filter(
+            correspondent_address=correspondent.address,
+            jobseeker__isnull=True,
+            employer__isnull=True,
+        )
+    return threads.order_by("-last_message_at").first()
+
+
+def triage_suggestions(*, address: str, name: str = "", limit: int = 5) -> dict[str, QuerySet]:
+    """Who an unknown sender might be: jobseekers of the same name, employers of the same domain."""
+    suggestions: dict[str, QuerySet] = {
+        "jobseekers": Jobseeker.objects.none(),
+        "employers": Employer.objects.none(),
+    }
+    words = [w for w in name.replace(",", " ").split() if len(w) > 1]
+    local = address.split("@", 1)[0]
+    condition = Q()
+    for word in words:
+        condition |= Q(last_name__iexact=word)
+    for part in local.replace("_", ".").replace("-", ".").split("."):
+        if len(part) > 2:
+            condition |= Q(last_name__iexact=part)
+    if condition:
+        suggestions["jobseekers"] = Jobseeker.objects.filter(condition)[:limit]
+    domain = address.rsplit("@", 1)[-1] if "@" in address else ""
+    if domain and domain not in WEBMAIL_DOMAINS:
+        employer_ids = EmployerContact.objects.filter(email__iendswith=f"@{domain}").values(
+            "employer_id"
+        )
+        suggestions["employers"] = Employer.objects.filter(pk__in=employer_ids)[:limit]
+    return suggestions
