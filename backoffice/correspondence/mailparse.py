@@ -72,7 +72,7 @@ class ParsedMail:
 
 def _clean_text(value: str, warnings: list[str], where: str) -> str:
     """Removes what a database cannot store (surrogates from 8-bit headers, NUL)."""
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if _has_surrogates(value):
         raw = value.encode("utf-8", "surrogateescape")
         value = _decode_bytes(raw, None, warnings, where)
     if "\x00" in value:
@@ -117,7 +117,22 @@ def _decode_bytes(data: bytes, charset: str | None, warnings: list[str], where: 
     return data.decode("latin-1")
 
 
+def _has_surrogates(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _raw_8bit_values(msg: Message, name: str, warnings: list[str]) -> list[str] | None:
+    """Raw 8-bit header values (no RFC 2047), decoded as UTF-8 or cp1252; None if all ASCII."""
+    raws = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    if not any(_has_surrogates(v) for v in raws):
+        return None
+    return [_clean_text(v, warnings, f"header {name}") for v in raws]
+
+
 def _header(msg: Message, name: str, warnings: list[str]) -> str:
+    raw = _raw_8bit_values(msg, name, warnings)
+    if raw:
+        return " ".join(raw[0].split())
     try:
         value = msg.get(name)
     except Exception as exc:  # a malformed header must not stop the mail
@@ -137,7 +152,7 @@ def _header(msg: Message, name: str, warnings: list[str]) -> str:
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
     values = []
     try:
-        raw_values = msg.get_all(name) or []
+        raw_values = _raw_8bit_values(msg, name, warnings) or msg.get_all(name) or []
     except Exception as exc:
         warnings.append(f"header {name}: {exc.__class__.__name__}")
         return []
@@ -190,6 +205,8 @@ def _filename(part: Message, warnings: list[str], index: int) -> str:
         name = _clean_text(str(name), warnings, "attachment name")
         # Keep the last path component only: a name is never a path.
         name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name and part.get_content_type() == "message/delivery-status":
+        name = "rapport-de-remise.txt"
     if not name:
         subtype = part.get_content_subtype() or "bin"
         name = f"partie-{index}.{subtype if len(subtype) < 10 else 'bin'}"
@@ -249,7 +266,7 @@ def _walk(
     if maintype == "text" and not is_attachment and ctype in {"text/plain", "text/html"}:
         data = _payload_bytes(part, out.warnings)
         text = _decode_bytes(data, part.get_content_charset(), out.warnings, f"body {ctype}")
-        text = _clean_text(text, out.warnings, f"body {ctype}")
+        text = _clean_text(text, out.warnings, f"body {ctype}").replace("\r\n", "\n")
         (texts if ctype == "text/plain" else htmls).append(text)
         return
     data = _payload_bytes(part, out.warnings)
