@@ -15,7 +15,7 @@ from backoffice.correspondence.services.ingest import (
     raw_mail_store,
     raw_mails_ingest_pending,
 )
-from tests.factories import AgencyFactory, AssignmentFactory, CounsellorFactory
+from tests.factories import AgencyFactory, CounsellorFactory
 
 from .mails import mail_bytes
 
