@@ -6,6 +6,9 @@ same-origin. Attachments always download (`Content-Disposition: attachment`, nos
 except raster images asked for inline by that frame.
 """
 
+import base64
+import re
+
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,6 +27,8 @@ from .models import Attachment, Message, Thread
 from .services.display import thread_remote_images_allow
 
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+INLINE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+_ATTACHMENT_SRC_RE = re.compile(r'src="/admin/correspondence/attachments/(\d+)/\?inline=1"')
 
 
 def _require(user, perm: str) -> None:
@@ -70,7 +75,9 @@ def thread_remote_images(request, pk: int):
 
 def _frame_csp(request, *, remote_allowed: bool) -> str:
     prefix = reverse("correspondence:attachment", args=[0]).rsplit("/0/", 1)[0] + "/"
-    images = request.build_absolute_uri(prefix)
+    # data: carries the message's own inline images (see _inline_images); the sanitiser
+    # drops every data: URL that came with the mail itself.
+    images = request.build_absolute_uri(prefix) + " data:"
     if remote_allowed:
         images += " https: http:"
     return (
@@ -89,6 +96,7 @@ def message_html(request, pk: int):
         thread=message.thread, user=request.user
     )
     body = message.body_html_with_remote_images if remote_allowed else message.body_html
+    body = _inline_images(message, body)
     document = format_html(
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="referrer" content="no-referrer">'
@@ -102,6 +110,24 @@ def message_html(request, pk: int):
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _inline_images(message: Message, html: str) -> str:
+    """Embeds the message's own `cid:` images: a sandboxed frame has no session cookie."""
+    wanted = {int(pk) for pk in _ATTACHMENT_SRC_RE.findall(html)}
+    if not wanted:
+        return html
+    images = {}
+    for attachment in message.attachments.filter(
+        pk__in=wanted,
+        content_type__in=INLINE_IMAGE_TYPES,
+        extracted=True,
+        size__lte=INLINE_IMAGE_MAX_BYTES,
+    ):
+        with attachment.file.open("rb") as handle:
+            encoded = base64.b64encode(handle.read()).decode("ascii")
+        images[attachment.pk] = f'src="data:{attachment.content_type};base64,{encoded}"'
+    return _ATTACHMENT_SRC_RE.sub(lambda m: images.get(int(m.group(1)), 'src=""'), html)
 
 
 class _SafeStored(str):
