@@ -12,7 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage, Message
+from email.header import decode_header
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from . import tnef
@@ -24,6 +25,17 @@ KIND_BOUNCE = "bounce"
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 _C1_RE = re.compile(rb"[\x80-\x9f]")
 _LATIN1_NAMES = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "us-ascii", "ascii", "iso-8859-15"}
+
+
+class _RawHeaders(email.policy.Compat32):
+    """compat32, but header values come back exactly as read (8-bit bytes as surrogates),
+    so that `_header_decode` can guess their charset instead of losing them to U+FFFD."""
+
+    def header_fetch_parse(self, name, value):
+        return value
+
+
+_POLICY = _RawHeaders()
 
 
 @dataclass
@@ -121,51 +133,47 @@ def _has_surrogates(value: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
-def _raw_8bit_values(msg: Message, name: str, warnings: list[str]) -> list[str] | None:
-    """Raw 8-bit header values (no RFC 2047), decoded as UTF-8 or cp1252; None if all ASCII."""
-    raws = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
-    if not any(_has_surrogates(v) for v in raws):
-        return None
-    return [_clean_text(v, warnings, f"header {name}") for v in raws]
+def _header_decode(value, warnings: list[str], where: str) -> str:
+    """Decodes one raw header value: RFC 2047 words, or raw 8-bit bytes (UTF-8, then cp1252)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    if _has_surrogates(value):
+        return _clean_text(value, warnings, where)
+    if "=?" not in value:
+        return _clean_text(value, warnings, where)
+    try:
+        chunks = decode_header(value)
+    except Exception as exc:  # a malformed encoded word: keep the text as it came
+        warnings.append(f"{where}: {exc.__class__.__name__}")
+        return _clean_text(value, warnings, where)
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(_decode_bytes(chunk, charset, warnings, where))
+    return _clean_text("".join(out), warnings, where)
 
 
 def _header(msg: Message, name: str, warnings: list[str]) -> str:
-    raw = _raw_8bit_values(msg, name, warnings)
-    if raw:
-        return " ".join(raw[0].split())
-    try:
-        value = msg.get(name)
-    except Exception as exc:  # a malformed header must not stop the mail
-        warnings.append(f"header {name}: {exc.__class__.__name__}")
-        value = msg.get_all(name, failobj=[None])[0] if hasattr(msg, "get_all") else None
+    value = msg.get(name)
     if value is None:
         return ""
-    try:
-        text = str(value)
-    except Exception as exc:
-        warnings.append(f"header {name}: {exc.__class__.__name__}")
-        text = getattr(value, "_parse_tree", "") or ""
-        text = str(text)
-    return _clean_text(" ".join(text.split()), warnings, f"header {name}")
+    return " ".join(_header_decode(value, warnings, f"header {name}").split())
 
 
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
-    values = []
-    try:
-        raw_values = _raw_8bit_values(msg, name, warnings) or msg.get_all(name) or []
-    except Exception as exc:
-        warnings.append(f"header {name}: {exc.__class__.__name__}")
+    raw_values = [str(v) for v in msg.get_all(name) or []]
+    if not raw_values:
         return []
-    for value in raw_values:
-        try:
-            values.append(_clean_text(str(value), warnings, f"header {name}"))
-        except Exception as exc:
-            warnings.append(f"header {name}: {exc.__class__.__name__}")
     result = []
-    for display, address in getaddresses(values):
-        address = address.strip().strip("<>").lower()
-        if "@" in address or address:
-            result.append((display.strip(), address))
+    for display, address in getaddresses(raw_values):
+        address = _clean_text(address, warnings, f"header {name}").strip().strip("<>").lower()
+        if address:
+            display = _header_decode(display, warnings, f"header {name}").strip()
+            result.append((display, address))
     return result
 
 
@@ -202,7 +210,7 @@ def _filename(part: Message, warnings: list[str], index: int) -> str:
         warnings.append(f"attachment name: {exc.__class__.__name__}")
         name = None
     if name:
-        name = _clean_text(str(name), warnings, "attachment name")
+        name = _header_decode(name, warnings, "attachment name")
         # Keep the last path component only: a name is never a path.
         name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name and part.get_content_type() == "message/delivery-status":
@@ -282,7 +290,7 @@ def _walk(
                 htmls.append(body_html)
             return
         out.warnings.append("winmail.dat: not readable as TNEF, kept as is")
-    content_id = (part.get("Content-ID") or "").strip().strip("<>")
+    content_id = _header(part, "Content-ID", out.warnings).strip().strip("<>")
     out.attachments.append(
         ParsedAttachment(
             name=name,
@@ -296,7 +304,9 @@ def _walk(
 
 def mail_parse(data: bytes) -> ParsedMail:
     """Parses the exact bytes of one mail. Raises only on input that is not a mail at all."""
-    msg: EmailMessage = email.message_from_bytes(data, policy=email.policy.default)
+    # compat32 with our own header decoding: several times faster than policy.default, and
+    # we choose the fallbacks (policy.default turns undecodable bytes into U+FFFD).
+    msg: Message = email.message_from_bytes(data, policy=_POLICY)
     warnings: list[str] = []
     for defect in msg.defects:
         warnings.append(f"message: {defect.__class__.__name__}")

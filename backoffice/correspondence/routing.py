@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
-from backoffice.caseloads.models import Employer, EmployerContact, Jobseeker
+from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
 from backoffice.organisation.models import Counsellor
 
 from .models import Message, Thread
@@ -54,19 +54,30 @@ def correspondent_identify(*, address: str, counsellor: Counsellor | None) -> Co
     address = address.strip().lower()
     if not address:
         return Correspondent(address="")
-    followed = Q(assignments__counsellor=counsellor, assignments__ends_on__isnull=True)
-    jobseekers = Jobseeker.objects.filter(email=address)
-    if counsellor is not None:
-        jobseeker = jobseekers.filter(followed).first() or jobseekers.first()
-    else:
-        jobseeker = jobseekers.first()
+
+    def followed(party: str):
+        if counsellor is None:
+            return Value(False)
+        return Exists(
+            Assignment.objects.filter(
+                **{party: OuterRef("pk")}, counsellor=counsellor, ends_on__isnull=True
+            )
+        )
+
+    jobseeker = (
+        Jobseeker.objects.filter(email=address)
+        .annotate(followed=followed("jobseeker"))
+        .order_by("-followed", "pk")
+        .first()
+    )
     if jobseeker is not None:
         return Correspondent(address=address, jobseeker=jobseeker)
-    employers = Employer.objects.filter(contacts__email=address)
-    if counsellor is not None:
-        employer = employers.filter(followed).first() or employers.first()
-    else:
-        employer = employers.first()
+    employer = (
+        Employer.objects.filter(contacts__email=address)
+        .annotate(followed=followed("employer"))
+        .order_by("-followed", "pk")
+        .first()
+    )
     return Correspondent(address=address, employer=employer)
 
 

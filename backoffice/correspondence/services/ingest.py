@@ -112,8 +112,7 @@ def raw_mails_ingest_pending(*, limit: int | None = None) -> dict[str, int]:
     )
     counts = {STORED: 0, DUPLICATE: 0, TRIAGED: 0, FAILED: 0}
     for pk in ids:
-        raw_mail = RawMail.objects.defer("data").get(pk=pk)
-        counts[raw_mail_ingest(raw_mail=raw_mail).outcome] += 1
+        counts[raw_mail_ingest(raw_mail=RawMail(pk=pk)).outcome] += 1
     return counts
 
 
@@ -135,17 +134,18 @@ def _ingest_failure_record(*, raw_mail: RawMail, exc: Exception) -> IngestResult
     return IngestResult(outcome=FAILED, raw_mail=locked, error=error)
 
 
-def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> None:
-    """An incoming normal mail: the thread now awaits our answer.
+def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> list[str]:
+    """An incoming normal mail: the thread now awaits our answer. Returns the changed fields.
 
     The one place where a reply becomes due: [sla] computes `due_at` here (left alone now).
+    The caller saves the thread.
     """
     if thread.status == Thread.Status.AWAITING_REPLY:
-        return
+        return []
     thread.status = Thread.Status.AWAITING_REPLY
     thread.awaiting_since = received_at
     thread.closed_reason = ""
-    thread.save(update_fields=["status", "awaiting_since", "closed_reason"])
+    return ["status", "awaiting_since", "closed_reason"]
 
 
 def _ingest_locked(raw_mail: RawMail) -> IngestResult:
@@ -235,24 +235,19 @@ def _thread_create(
         status, reason = Thread.Status.CLOSED, str(_kind_label(parsed.kind))
     else:
         status, reason = Thread.Status.ANSWERED, ""  # becomes awaiting with its first message
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Thread.objects.create(
-                    counsellor=counsellor,
-                    agency=counsellor.agency,
-                    jobseeker=correspondent.jobseeker,
-                    employer=correspondent.employer,
-                    correspondent_address=(correspondent.address or "inconnu@invalid")[:254],
-                    subject=subject[:998],
-                    normalised_subject=subject_normalise(subject),
-                    token=thread_token_new(),
-                    status=status,
-                    closed_reason=reason,
-                )
-        except IntegrityError:  # a token collision: draw again
-            continue
-    raise RuntimeError("could not draw a free thread token")
+    # A token collision (one in 10^11) raises IntegrityError: the attempt is retried.
+    return Thread.objects.create(
+        counsellor=counsellor,
+        agency=counsellor.agency,
+        jobseeker=correspondent.jobseeker,
+        employer=correspondent.employer,
+        correspondent_address=(correspondent.address or "inconnu@invalid")[:254],
+        subject=subject[:998],
+        normalised_subject=subject_normalise(subject),
+        token=thread_token_new(),
+        status=status,
+        closed_reason=reason,
+    )
 
 
 def _kind_label(kind: str):
@@ -260,11 +255,14 @@ def _kind_label(kind: str):
 
 
 def _thread_after_incoming(*, thread: Thread, message: Message) -> None:
+    changed = []
     if thread.last_message_at is None or message.received_at > thread.last_message_at:
         thread.last_message_at = message.received_at
-        thread.save(update_fields=["last_message_at"])
+        changed.append("last_message_at")
     if message.kind == Message.Kind.NORMAL and thread.status != Thread.Status.TRIAGE:
-        _thread_mark_awaiting(thread=thread, received_at=message.received_at)
+        changed += _thread_mark_awaiting(thread=thread, received_at=message.received_at)
+    if changed:
+        thread.save(update_fields=changed)
 
 
 def _file_store(data: bytes, digest: str, stored_files: dict[str, str]) -> str:
@@ -287,7 +285,27 @@ def _message_create(
     stored_files: dict[str, str],
 ) -> Message:
     warnings = list(parsed.warnings)
-    message = Message.objects.create(
+    limit = settings.MAILNET_MAX_ATTACHMENT_BYTES
+    attachments = []
+    for part in parsed.attachments:
+        digest = hashlib.sha256(part.data).hexdigest()
+        extracted = len(part.data) <= limit
+        if not extracted:
+            warnings.append(
+                f"attachment {part.name}: {len(part.data)} bytes, kept in the raw mail only"
+            )
+        attachments.append(
+            Attachment(
+                file=_file_store(part.data, digest, stored_files) if extracted else "",
+                name=part.name,
+                content_type=part.content_type[:255],
+                content_id=part.content_id[:255],
+                size=len(part.data),
+                sha256=digest,
+                extracted=extracted,
+            )
+        )
+    message = Message(
         thread=thread,
         raw_mail=raw_mail,
         direction=Message.Direction.INCOMING,
@@ -305,41 +323,30 @@ def _message_create(
         body_text=parsed.body_text,
         decoding_warnings=warnings,
     )
-    limit = settings.MAILNET_MAX_ATTACHMENT_BYTES
-    attachments = []
-    for part in parsed.attachments:
-        digest = hashlib.sha256(part.data).hexdigest()
-        extracted = len(part.data) <= limit
-        if not extracted:
-            warnings.append(
-                f"attachment {part.name}: {len(part.data)} bytes, kept in the raw mail only"
-            )
-        attachments.append(
-            Attachment(
-                message=message,
-                file=_file_store(part.data, digest, stored_files) if extracted else "",
-                name=part.name,
-                content_type=part.content_type[:255],
-                content_id=part.content_id[:255],
-                size=len(part.data),
-                sha256=digest,
-                extracted=extracted,
-            )
-        )
+    # cid: images need their attachment's id in the URL: sanitise after inserting them.
+    needs_ids = bool(parsed.body_html) and any(a.content_id and a.extracted for a in attachments)
+    if parsed.body_html and not needs_ids:
+        _html_set(message, parsed.body_html, cid_urls={})
+    message.save(force_insert=True)
     if attachments:
+        for attachment in attachments:
+            attachment.message = message
         Attachment.objects.bulk_create(attachments)
-    update = ["decoding_warnings"]
-    if parsed.body_html:
+    if needs_ids:
         cid_urls = {
             a.content_id: reverse("correspondence:attachment", args=[a.pk]) + "?inline=1"
             for a in attachments
             if a.content_id and a.extracted
         }
-        clean = sanitize.html_sanitise(parsed.body_html, cid_urls=cid_urls)
-        message.body_html = clean.html
-        message.body_html_with_remote_images = clean.html_with_remote_images
-        message.has_remote_images = clean.has_remote_images
-        update += ["body_html", "body_html_with_remote_images", "has_remote_images"]
-    message.decoding_warnings = warnings
-    message.save(update_fields=update)
+        _html_set(message, parsed.body_html, cid_urls=cid_urls)
+        message.save(
+            update_fields=["body_html", "body_html_with_remote_images", "has_remote_images"]
+        )
     return message
+
+
+def _html_set(message: Message, html: str, *, cid_urls: dict[str, str]) -> None:
+    clean = sanitize.html_sanitise(html, cid_urls=cid_urls)
+    message.body_html = clean.html
+    message.body_html_with_remote_images = clean.html_with_remote_images
+    message.has_remote_images = clean.has_remote_images
