@@ -189,8 +189,6 @@ def _is_auto_reply(msg: Message, warnings: list[str]) -> bool:
         return True
     if _header(msg, "Precedence", warnings).lower() in {"bulk", "junk", "list", "auto_reply"}:
         return True
-    if _header(msg, "X-Auto-Response-Suppress", warnings).lower() in {"all", "oof"}:
-        return "auto" in _header(msg, "Subject", warnings).lower()
     return False
 
 

@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backoffice.correspondence.mailparse import (
     KIND_AUTO_REPLY,
     KIND_BOUNCE,
@@ -141,3 +144,35 @@ def test_cid_images_and_attachment_names_are_kept():
         "image/png",
     )
     assert "<script>" in parsed.body_html  # raw here: sanitised when stored
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=2000)
+    | st.builds(
+        lambda head, body: head + b"\r\n\r\n" + body,
+        st.sampled_from(
+            [
+                b"Subject: =?x-unknown?q?abc?=\r\nFrom: \xff\xfe <@>",
+                b"Content-Type: multipart/mixed; boundary=b\r\nFrom: a@b",
+                b"Content-Type: text/plain; charset=utf-16\r\nMessage-ID: <",
+                b"Content-Type: message/rfc822\r\nTo: ,,,;<<>>",
+                b"Content-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64",
+            ]
+        ),
+        st.binary(max_size=1000),
+    )
+)
+def test_any_bytes_parse_into_text_a_database_can_store(data):
+    parsed = mail_parse(data)
+    texts = [
+        parsed.subject,
+        parsed.body_text,
+        parsed.body_html,
+        parsed.from_address,
+        parsed.from_name,
+    ]
+    texts += [a.name for a in parsed.attachments] + parsed.to + parsed.cc + parsed.warnings
+    for text in texts:
+        assert "\x00" not in text
+        text.encode("utf-8")  # no lone surrogates

@@ -112,6 +112,7 @@ def test_an_oversized_mail_is_kept_raw_flagged_and_never_parsed(counsellor, sett
 
     monkeypatch.setattr(mailparse, "mail_parse", lambda data: pytest.fail("parsed"))
     assert raw_mail_ingest(raw_mail=raw).outcome == TRIAGED
+    assert raw_mail_ingest(raw_mail=raw).outcome == DUPLICATE
     assert raw_mails_ingest_pending() == {"stored": 0, "duplicate": 0, "triaged": 0, "failed": 0}
     raw.refresh_from_db()
     assert bytes(raw.data) == data and raw.state == RawMail.State.OVERSIZED
