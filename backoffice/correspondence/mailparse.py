@@ -187,9 +187,7 @@ def _is_auto_reply(msg: Message, warnings: list[str]) -> bool:
         return True
     if msg.get("X-Autoreply") is not None or msg.get("X-Autorespond") is not None:
         return True
-    if _header(msg, "Precedence", warnings).lower() in {"bulk", "junk", "list", "auto_reply"}:
-        return True
-    return False
+    return _header(msg, "Precedence", warnings).lower() in {"bulk", "junk", "list", "auto_reply"}
 
 
 def _is_bounce(msg: Message, from_address: str) -> bool:
