@@ -33,15 +33,19 @@ class Correspondent:
         return self.jobseeker is not None or self.employer is not None
 
 
-def counsellors_for_recipients(addresses: list[str]) -> list[Counsellor]:
-    """The counsellors whose public address is among `addresses`, in header order."""
+def counsellors_for_recipients(addresses: list[str], *, lock: bool = False) -> list[Counsellor]:
+    """The counsellors whose public address is among `addresses`, in header order.
+
+    `lock` (inside a transaction) holds their rows until commit: two ingests of the same
+    mail fetched from two mailboxes then see each other's message and never both insert.
+    """
     wanted = [a.strip().lower() for a in addresses if a]
     if not wanted:
         return []
-    found = {
-        c.public_address: c
-        for c in Counsellor.objects.filter(public_address__in=wanted).select_related("agency")
-    }
+    counsellors = Counsellor.objects.filter(public_address__in=wanted).select_related("agency")
+    if lock:
+        counsellors = counsellors.select_for_update(of=("self",)).order_by("pk")
+    found = {c.public_address: c for c in counsellors}
     ordered: dict[int, Counsellor] = {}
     for address in wanted:
         if address in found:

@@ -169,7 +169,7 @@ def _ingest_locked(raw_mail: RawMail) -> IngestResult:
     data = bytes(raw_mail.data)
     parsed = mailparse.mail_parse(data)
     received_at = raw_mail.fetched_at or timezone.now()
-    counsellors = routing.counsellors_for_recipients(parsed.recipients)
+    counsellors = routing.counsellors_for_recipients(parsed.recipients, lock=True)
     ref_threads = routing.threads_by_reference(
         reference_ids=parsed.reference_ids + parsed.bounced_message_ids, subject=parsed.subject
     )
