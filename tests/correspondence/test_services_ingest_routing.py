@@ -204,3 +204,17 @@ def test_a_mail_to_nobody_we_know_is_triaged_to_the_mailbox_agency():
     result = ingest(mail_bytes(to="inconnu@mailnet.test"), agency=agency)
     assert result.outcome == TRIAGED
     assert result.raw_mail.agency == agency
+
+
+def test_a_copy_of_our_own_outgoing_mail_is_not_a_new_incoming_message():
+    ours = OutgoingMessageFactory()
+    result = ingest(
+        mail_bytes(
+            sender=ours.thread.counsellor.public_address,
+            to=ours.thread.correspondent_address,
+            headers={"Bcc": ours.thread.counsellor.public_address},
+            message_id=ours.message_id,
+        )
+    )
+    assert result.outcome == DUPLICATE
+    assert Message.objects.count() == 1

@@ -169,6 +169,14 @@ def _ingest_locked(raw_mail: RawMail) -> IngestResult:
     data = bytes(raw_mail.data)
     parsed = mailparse.mail_parse(data)
     received_at = raw_mail.fetched_at or timezone.now()
+    if Message.objects.filter(
+        direction=Message.Direction.OUTGOING, message_id=parsed.message_id
+    ).exists():
+        # A copy of a mail we sent ourselves (a catch-all also receives our replies).
+        raw_mail.state = RawMail.State.INGESTED
+        raw_mail.ingested_at = timezone.now()
+        raw_mail.save(update_fields=["state", "ingested_at"])
+        return IngestResult(outcome=DUPLICATE, raw_mail=raw_mail)
     counsellors = routing.counsellors_for_recipients(parsed.recipients, lock=True)
     ref_threads = routing.threads_by_reference(
         reference_ids=parsed.reference_ids + parsed.bounced_message_ids, subject=parsed.subject
