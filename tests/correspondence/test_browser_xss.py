@@ -52,7 +52,7 @@ HOSTILE = [
 
 
 @pytest.fixture
-def hostile_thread(settings, tmp_path):
+def hostile_thread(reference_data, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     assignment = AssignmentFactory()
     counsellor, jobseeker = assignment.counsellor, assignment.jobseeker
@@ -85,7 +85,6 @@ def login(page, live_server, user):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the role groups
 def test_hostile_html_mails_run_nothing_and_fetch_nothing_outside_but_cid_images_show(
     hostile_thread, live_server, page
 ):

@@ -12,8 +12,7 @@ from tests.factories import AssignmentFactory
 from .mails import mail_bytes
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_ingests_of_the_same_message_id_make_one_message():
+def test_concurrent_ingests_of_the_same_message_id_make_one_message(reference_data):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
     assignment = AssignmentFactory()
