@@ -6,3 +6,59 @@ class CorrespondenceConfig(AppConfig):
     name = "backoffice.correspondence"
     label = "correspondence"
     verbose_name = _("Correspondance")
+
+    def ready(self):
+        from backoffice.organisation import access, roles
+
+        from .models import Attachment, Message, RawMail, RemoteImagesConsent, Thread
+
+        # Managers read and write their agency's threads; counsellors read their agency's
+        # and write their own; pilots never see mail (personal data).
+        access.scope_register(
+            Thread,
+            agency="agency_id",
+            region="agency__region_id",
+            caseload="counsellor_id",
+            personal=True,
+        )
+        access.scope_register(
+            Message, agency="thread__agency_id", caseload="thread__counsellor_id", personal=True
+        )
+        access.scope_register(
+            Attachment,
+            agency="message__thread__agency_id",
+            caseload="message__thread__counsellor_id",
+            personal=True,
+        )
+        # Raw mails of the triage queue: the agency that receives what cannot be routed.
+        access.scope_register(RawMail, agency="agency_id", personal=True)
+        access.scope_register(
+            RemoteImagesConsent, agency="thread__agency_id", caseload="user__counsellor__pk"
+        )
+        for role, permissions in ROLE_PERMISSIONS.items():
+            roles.role_permissions_extend(role, permissions)
+
+
+# Kept in step with migration 0003_ingest_roles so a later roles_sync grants the same.
+ROLE_PERMISSIONS = {
+    "Conseiller": [
+        "correspondence.view_thread",
+        "correspondence.view_message",
+        "correspondence.view_attachment",
+    ],
+    "Responsable d'équipe": [
+        "correspondence.view_thread",
+        "correspondence.change_thread",
+        "correspondence.view_message",
+        "correspondence.view_attachment",
+        "correspondence.view_rawmail",
+    ],
+    "Administrateur national": [
+        "correspondence.view_thread",
+        "correspondence.change_thread",
+        "correspondence.view_message",
+        "correspondence.view_attachment",
+        "correspondence.view_rawmail",
+        "correspondence.view_remoteimagesconsent",
+    ],
+}

@@ -254,3 +254,8 @@ CACHES = (
 # French stemming on PostgreSQL ("formations" finds "formation"); accents are folded by
 # answer_repository.search, which also covers SQLite (its FTS5 index does not stem).
 WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french"
+# --- [mail-ingest] ---
+# An attachment bigger than this stays in the raw mail only (not extracted to a file).
+MAILNET_MAX_ATTACHMENT_BYTES = _env_int("MAILNET_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
+# Wagtail's admin would otherwise load every user's avatar from gravatar.com: no remote loads.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -158,6 +158,7 @@ class Message(models.Model):
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.TextField(blank=True)
     from_address = models.CharField(_("de"), max_length=998)
+    from_name = models.CharField(_("nom de l'expéditeur"), max_length=998, blank=True)
     to_addresses = models.TextField(_("à"), blank=True)
     cc_addresses = models.TextField(_("copie"), blank=True)
     date_header = models.DateTimeField(_("date (en-tête)"), null=True, blank=True)
@@ -165,6 +166,8 @@ class Message(models.Model):
     subject = models.CharField(_("objet"), max_length=998, blank=True)
     body_text = models.TextField(_("texte"), blank=True)
     body_html = models.TextField(_("HTML nettoyé"), blank=True)
+    # The same sanitised HTML with its remote images kept, shown only to a reader who asks.
+    body_html_with_remote_images = models.TextField(blank=True)
     has_remote_images = models.BooleanField(default=False)
     decoding_warnings = models.JSONField(_("avertissements de décodage"), default=list, blank=True)
     author = models.ForeignKey(
