@@ -171,9 +171,11 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollCounts:
         with fetcher_for(mailbox=mailbox, state=state) as fetcher:
             for batch in fetcher.batches():
                 batch_counts = _store_batch(batch, mailbox=mailbox, state=state)
-                cursor = fetcher.remove(batch)  # every mail of the batch is committed
-                _record(state, batch_counts, **cursor)
                 counts += batch_counts
+                _record(state, batch_counts)
+                cursor = fetcher.remove(batch)  # every mail of the batch is committed
+                if cursor:
+                    MailboxState.objects.filter(pk=state.pk).update(**cursor)
     except Exception as exc:
         logger.exception("poll of mailbox %s failed", mailbox.name)
         error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -3,6 +3,7 @@
 70% plain text, 20% HTML (with a text alternative), 10% with a PDF-like attachment.
 """
 
+import email.policy
 import random
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -51,7 +52,8 @@ def mail_generate(index: int, *, to: str, sender: str | None = None, rng=None) -
         msg.add_attachment(
             b"%PDF-1.4\n" + blob, maintype="application", subtype="pdf", filename=f"cv-{index}.pdf"
         )
-    return msg.as_bytes()
+    # CRLF line ends, as on the wire: IMAP APPEND keeps them byte for byte.
+    return msg.as_bytes(policy=email.policy.SMTP)
 
 
 def maildir_write(root: Path, mails: list[bytes], *, sub: str = "new") -> Path:
