@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_mailbox.models import Mailbox
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -22,6 +23,8 @@ from mailbox_sync.forms import MailboxForm
 from mailbox_sync.selectors import mailboxes_with_state
 from mailbox_sync.services import mailbox_add, mailbox_poll_queue, mailbox_update
 from mailbox_sync.uris import uri_display
+
+MAILBOXES = _("Boîtes relevées")
 
 
 def is_national_admin(user) -> bool:
@@ -53,8 +56,21 @@ def _counts(mailbox: Mailbox) -> str:
     }
 
 
-class MailboxIndexView(generic.IndexView):
+class FrenchBreadcrumbsMixin:
+    """django-mailbox has no French: its plural name is replaced by ours in the breadcrumbs."""
+
+    def get_breadcrumbs_items(self):
+        plural = capfirst(Mailbox._meta.verbose_name_plural)
+        return [
+            {**item, "label": MAILBOXES} if str(item.get("label")) == plural else item
+            for item in super().get_breadcrumbs_items()
+        ]
+
+
+class MailboxIndexView(FrenchBreadcrumbsMixin, generic.IndexView):
     poll_url_name = None
+    page_title = MAILBOXES
+    add_item_label = _("Ajouter une boîte")
 
     def get_base_queryset(self):
         return mailboxes_with_state()
@@ -74,7 +90,9 @@ class MailboxIndexView(generic.IndexView):
         return buttons
 
 
-class MailboxCreateView(generic.CreateView):
+class MailboxCreateView(FrenchBreadcrumbsMixin, generic.CreateView):
+    page_title = _("Nouvelle boîte relevée")
+
     def save_instance(self):
         data = self.form.cleaned_data
         return mailbox_add(
@@ -82,7 +100,9 @@ class MailboxCreateView(generic.CreateView):
         )
 
 
-class MailboxEditView(generic.EditView):
+class MailboxEditView(FrenchBreadcrumbsMixin, generic.EditView):
+    page_title = _("Boîte relevée")
+
     def save_instance(self):
         data = self.form.cleaned_data
         # The form already wrote the fields on the instance: reload to compare the old URI.
@@ -132,7 +152,7 @@ class MailboxPollView(WagtailAdminTemplateMixin, TemplateView):
 class MailboxViewSet(ModelViewSet):
     model = Mailbox
     icon = "mail"
-    menu_label = _("Boîtes relevées")
+    menu_label = MAILBOXES
     menu_name = "mailboxes"
     add_to_settings_menu = True
     url_prefix = "mailboxes"
@@ -150,9 +170,9 @@ class MailboxViewSet(ModelViewSet):
         return MailboxForm
 
     @property
-    def columns(self):
+    def list_display(self):
         return [
-            TitleColumn("name", label=_("Nom"), url_name=self.get_url_name("edit")),
+            "name",  # the title column, with the edit and "poll now" buttons
             Column("uri", label=_("Adresse"), accessor=lambda m: uri_display(m.uri)),
             Column("agency", label=_("Agence de tri"), accessor="sync_state.agency"),
             BooleanColumn("active", label=_("Active")),
