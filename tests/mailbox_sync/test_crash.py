@@ -6,6 +6,7 @@ copy of the test database) or on the PostgreSQL test database.
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ from .mailgen import mail_generate, maildir_files, maildir_write
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+SUMMARY = re.compile(r"fetched \d+, stored \d+, duplicates \d+, triaged \d+, failed \d+")
 MAILS = 500
 MAX_KILLS = 6
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -109,6 +111,7 @@ def test_poller_killed_at_random_moments_loses_and_duplicates_nothing(tmp_path, 
                 continue
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()[-2000:]
+        assert SUMMARY.fullmatch(out.decode().splitlines()[-1])
         if not maildir_files(root):
             break
     elapsed = time.monotonic() - started
