@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_mailbox.models import Mailbox
@@ -27,6 +27,7 @@ from mailbox_sync.uris import uri_parse
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)
+INGEST_CHUNK = 50
 
 
 @dataclass
@@ -120,21 +121,34 @@ def _ingest(raw: RawMail, counts: PollCounts) -> None:
         counts.failed += 1
 
 
+def _ingest_all(raws: list[RawMail], counts: PollCounts) -> None:
+    # A commit per chunk, not per mail: a crash loses only ingest work, redone at the next
+    # poll (the raw mails stay pending). Each ingest runs in its own savepoint.
+    for start in range(0, len(raws), INGEST_CHUNK):
+        with transaction.atomic():
+            for raw in raws[start : start + INGEST_CHUNK]:
+                _ingest(raw, counts)
+
+
 def _store_batch(batch: list[FetchedMail], *, mailbox: Mailbox, state: MailboxState) -> PollCounts:
     counts = PollCounts(fetched=len(batch))
-    for mail in batch:
-        raw, created = raw_mail_store(
-            data=mail.data,
-            mailbox_name=mailbox.name,
-            source_ref=mail.source_ref,
-            agency=state.agency,
-        )
-        if created:
-            counts.stored += 1
-        else:
-            counts.duplicates += 1
-        if raw.state == RawMail.State.PENDING:
-            _ingest(raw, counts)
+    pending = []
+    # One commit for the batch; the source is only touched after it (see mailbox_poll).
+    with transaction.atomic():
+        for mail in batch:
+            raw, created = raw_mail_store(
+                data=mail.data,
+                mailbox_name=mailbox.name,
+                source_ref=mail.source_ref,
+                agency=state.agency,
+            )
+            if created:
+                counts.stored += 1
+            else:
+                counts.duplicates += 1
+            if raw.state == RawMail.State.PENDING:
+                pending.append(raw)
+    _ingest_all(pending, counts)
     return counts
 
 
@@ -165,8 +179,7 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollCounts:
     error = ""
     try:
         # First what an earlier crash or error left stored but not ingested.
-        for raw in raw_mails_pending(mailbox_name=mailbox.name):
-            _ingest(raw, counts)
+        _ingest_all(list(raw_mails_pending(mailbox_name=mailbox.name)), counts)
         _record(state, counts)
         with fetcher_for(mailbox=mailbox, state=state) as fetcher:
             for batch in fetcher.batches():

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SUMMARY = re.compile(r"fetched \d+, stored \d+, duplicates \d+, triaged \d+, failed \d+")
 MAILS = 500
-MAX_KILLS = 6
+MAX_KILLS = 5
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
