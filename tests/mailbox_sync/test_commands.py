@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django_mailbox.models import Mailbox
 from django_q.models import Schedule
 
+from mailbox_sync import tasks
 from mailbox_sync.models import MailboxState
 from mailbox_sync.services import POLL_SCHEDULE_NAME, mailbox_schedules_ensure
 
@@ -66,6 +67,9 @@ def test_mailbox_poll_ends_with_one_summary_line(tmp_path, agency, counsellor):
     assert _call("mailbox_poll", "--mailbox", "Demo").splitlines()[-1] == (
         "fetched 0, stored 0, duplicates 0, triaged 0, failed 0"
     )
+    # What the schedule runs every minute is the same poll.
+    maildir_write(root, [mail_generate(20, to=counsellor.public_address)])
+    assert tasks.mailboxes_poll_task() == "fetched 1, stored 1, duplicates 0, triaged 0, failed 0"
 
 
 @pytest.mark.django_db

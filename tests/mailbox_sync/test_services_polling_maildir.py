@@ -139,11 +139,12 @@ def test_delete_option_deletes_the_file_instead_of_archiving(tmp_path, agency, m
     assert not (root / ".Archive").exists()
 
 
+@pytest.mark.django_db  # the test's own transaction is the point here
 def test_poll_refuses_to_run_inside_a_transaction(tmp_path, agency, mails):
     root = maildir_write(tmp_path / "Maildir", mails)
     mailbox = _mailbox(tmp_path, agency)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError, match="autocommit"), transaction.atomic():
         mailbox_poll(mailbox=mailbox)
 
     assert len(maildir_files(root)) == 23

@@ -150,3 +150,14 @@ def test_screens_speak_french(client, national_admin, mailbox):
         page = client.get(url).content.decode()
         assert "Boîtes relevées" in page
         assert "Mailboxes" not in page
+
+
+@pytest.mark.django_db
+def test_settings_menu_offers_the_mailboxes_to_the_national_admin_only(client, national_admin):
+    manager = CounsellorFactory(user__role=roles.MANAGER).user
+    index = reverse("mailboxes:index")
+
+    client.force_login(national_admin)
+    assert index in client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(manager)
+    assert index not in client.get(reverse("wagtailadmin_home")).content.decode()
