@@ -146,9 +146,16 @@ def test_poll_now_polls_the_mailbox(client, agency, counsellor, tmp_path):
 def test_screens_speak_french(client, national_admin, mailbox):
     client.force_login(national_admin)
 
-    for url in (reverse("mailboxes:index"), reverse("mailboxes:edit", args=[mailbox.pk])):
-        page = client.get(url).content.decode()
-        assert "Boîtes relevées" in page
+    for url in (
+        reverse("mailboxes:index"),
+        reverse("mailboxes:add"),
+        reverse("mailboxes:edit", args=[mailbox.pk]),
+        reverse("mailboxes:poll", args=[mailbox.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert "Boîtes relevées" in page or "Relever maintenant" in page
         assert "Mailboxes" not in page
 
 
