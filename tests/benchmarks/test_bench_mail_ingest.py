@@ -1,0 +1,105 @@
+"""Benchmark [mail-in]: poll + ingest 20,000 generated mails from a maildir into PostgreSQL.
+
+Run with `make bench` (DATABASE_URL pointing at PostgreSQL). Prints mails/s end to end, the
+poller's peak memory, and the ratio to a bare `email.message_from_bytes(...,
+policy=email.policy.default)` over the same files in the same run. The poller is the real
+`manage.py mailbox_poll` (so the real `raw_mail_store` / `raw_mail_ingest`, whatever their
+implementation) in a subprocess, which gives its own peak RSS.
+Size: MAILNET_BENCH_MAILS (default 20000). Targets: >= 300 mails/s, >= 25% of the bare
+parse rate, < 300 MB.
+"""
+
+import email
+import email.policy
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from backoffice.correspondence.models import Message, RawMail
+from mailbox_sync.services import mailbox_add
+from tests.factories import AgencyFactory, CounsellorFactory
+from tests.mailbox_sync.mailgen import mail_generate, maildir_files
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+MAILS = int(os.environ.get("MAILNET_BENCH_MAILS", "20000"))
+COUNSELLORS = 40
+
+
+def _postgres_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_bench_poll_and_ingest_maildir_into_postgresql(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the ingest benchmark needs PostgreSQL (DATABASE_URL=postgres://...)")
+    agency = AgencyFactory(code="75020")
+    addresses = [
+        CounsellorFactory(
+            agency=agency, public_address=f"conseiller.{n}@mailnet.test"
+        ).public_address
+        for n in range(COUNSELLORS)
+    ]
+    root = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (root / sub).mkdir(parents=True)
+    for index in range(MAILS):
+        # 70% plain, 20% HTML, 10% with an attachment (see mailgen); 1 in 50 to nobody known.
+        to = "inconnu@mailnet.test" if index % 50 == 49 else addresses[index % COUNSELLORS]
+        (root / "new" / f"1763971200.M{index:07d}P1.bench").write_bytes(mail_generate(index, to=to))
+    files = maildir_files(root)
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+
+    started = time.perf_counter()
+    for path in files:
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    bare_rate = len(files) / (time.perf_counter() - started)
+
+    mailbox_add(name="Bench", uri=f"maildir://{root}", agency=agency)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _postgres_url(),
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
+        "MAILNET_LOG_LEVEL": "WARNING",
+    }
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "mailbox_poll",
+            "--mailbox",
+            "Bench",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
+    rate = MAILS / elapsed
+
+    print()
+    print(f"[mail-in] {MAILS} mails ({size_mb:.0f} MB) maildir -> PostgreSQL, poll + ingest")
+    print(f"  poller summary    : {result.stdout.strip().splitlines()[-1]}")
+    print(f"  end to end        : {elapsed:.1f} s, {rate:.0f} mails/s (target >= 300)")
+    print(
+        f"  bare parse        : {bare_rate:.0f} mails/s (email.message_from_bytes, default policy)"
+    )
+    print(f"  ratio to bare     : {rate / bare_rate:.0%} (target >= 25%)")
+    print(f"  poller peak RSS   : {peak_mb:.0f} MB (target < 300 MB)")
+
+    assert RawMail.objects.count() == MAILS
+    assert Message.objects.count() == MAILS
+    assert maildir_files(root) == []
