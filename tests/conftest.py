@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: role users, real parts and the browser."""
 
+import importlib
 import os
 import shutil
 
@@ -40,3 +41,15 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """A transactional test starts from a flushed database: put back what migrations seed
+    (role groups, modalities), which the shared factories expect."""
+    from django.apps import apps
+
+    from backoffice.organisation.roles import roles_sync
+
+    roles_sync(apps)
+    importlib.import_module("backoffice.caseloads.migrations.0002_modalities").seed(apps, None)
