@@ -1,2 +1,3 @@
 # One module per concern; each issue adds its own module and one import line here.
 from .core import Attachment, Message, RawMail, Thread  # noqa: F401
+from .sla import OutboxMail, ScheduledContact, SlaEvent  # noqa: F401
