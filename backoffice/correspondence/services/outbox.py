@@ -26,8 +26,9 @@ MAX_ATTEMPTS = 5
 
 
 def outbox_message_id(*, kind: str, thread_id: int) -> str:
+    """Short enough to stay on one header line: <sla.h.42.<32 hex>@domain>."""
     domain = settings.MAILNET_SLA_MESSAGE_ID_DOMAIN
-    return f"<sla.{kind}.{thread_id}.{uuid.uuid4().hex}@{domain}>"
+    return f"<sla.{kind[0]}.{thread_id}.{uuid.uuid4().hex}@{domain}>"
 
 
 def outbox_counts_today(*, addresses, now: dt.datetime) -> dict[str, int]:
