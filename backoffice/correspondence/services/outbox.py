@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..models import OutboxMail, Thread
+from ..models import OutboxMail
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def outbox_counts_today(*, addresses, now: dt.datetime) -> dict[str, int]:
 def outbox_build(
     *,
     key: str,
-    thread: Thread,
+    thread_id: int,
     kind: str,
     to_address: str,
     subject: str,
@@ -60,9 +60,9 @@ def outbox_build(
     """An unsaved outbox row; callers insert many at once with `outbox_queue_many`."""
     return OutboxMail(
         key=key,
-        thread=thread,
+        thread_id=thread_id,
         kind=kind,
-        message_id=outbox_message_id(kind=kind, thread_id=thread.pk),
+        message_id=outbox_message_id(kind=kind, thread_id=thread_id),
         from_address=from_address or settings.DEFAULT_FROM_EMAIL,
         to_address=to_address,
         subject=subject[:255],

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -99,8 +100,8 @@ class _Context:
 
     def manager_for(self, thread: Thread) -> Counsellor | None:
         counsellor = thread.counsellor
-        if counsellor and counsellor.team_id and counsellor.team.manager_id:
-            return counsellor.team.manager
+        if counsellor is not None and counsellor.team_manager is not None:
+            return counsellor.team_manager
         return self.agency_managers.get(thread.agency_id)
 
     def acting_for(self, thread: Thread) -> Counsellor | None:
@@ -118,8 +119,12 @@ class _Context:
         return self._calendars[agency.pk]
 
 
+def _pk(person) -> int | None:
+    return person.pk if person is not None else None
+
+
 class _Cap:
-    """The daily cap of automatic mails per address, counted across one batch."""
+    """The daily cap of automatic mails per correspondent address, counted across a batch."""
 
     def __init__(self, addresses, now: dt.datetime):
         self.limit = settings.MAILNET_SLA_DAILY_CAP_PER_ADDRESS
@@ -132,14 +137,36 @@ class _Cap:
         return True
 
 
-def _load(ids: list[int], *, with_last_incoming: bool = False) -> list[Thread]:
-    queryset = Thread.objects.filter(pk__in=ids).select_related(
-        "agency",
-        "counsellor__user",
-        "counsellor__team__manager__user",
-        "jobseeker",
-        "employer",
+_LOAD_FIELDS = (
+    "pk", "subject", "correspondent_address", "due_at", "awaiting_since", "last_message_at",
+    "jobseeker_id", "employer_id", "counsellor_id", "agency_id",
+    "agency__name", "agency__territory", "agency__time_zone",
+    "counsellor__is_active", "counsellor__team_id", "counsellor__public_address",
+    "counsellor__user__first_name", "counsellor__user__last_name", "counsellor__user__email",
+    "counsellor__team__manager_id", "counsellor__team__manager__is_active",
+    "counsellor__team__manager__user__first_name", "counsellor__team__manager__user__last_name",
+    "counsellor__team__manager__user__email",
+    "jobseeker__first_name", "jobseeker__last_name", "jobseeker__identifier", "employer__name",
+)  # fmt: skip
+
+
+def _person(pk, is_active, first_name, last_name, email, public_address=None, team_id=None):
+    if pk is None:
+        return None
+    return SimpleNamespace(
+        pk=pk,
+        is_active=is_active,
+        team_id=team_id,
+        public_address=public_address,
+        full_name=f"{first_name} {last_name}".strip(),
+        user=SimpleNamespace(email=email),
     )
+
+
+def _load(ids: list[int], *, with_last_incoming: bool = False) -> list[SimpleNamespace]:
+    """The batch's threads as plain rows (no model instances: the sweep must stay cheap)."""
+    queryset = Thread.objects.filter(pk__in=ids)
+    fields = list(_LOAD_FIELDS)
     if with_last_incoming:
         last_incoming = Message.objects.filter(
             thread_id=OuterRef("pk"), direction=Message.Direction.INCOMING
@@ -148,26 +175,76 @@ def _load(ids: list[int], *, with_last_incoming: bool = False) -> list[Thread]:
             last_incoming_kind=Subquery(last_incoming.values("kind")[:1]),
             last_incoming_message_id=Subquery(last_incoming.values("message_id")[:1]),
         )
-    return list(queryset.order_by("due_at"))
+        fields += ["last_incoming_kind", "last_incoming_message_id"]
+    rows = []
+    for r in queryset.order_by("due_at").values(*fields):
+        manager = _person(
+            r["counsellor__team__manager_id"],
+            r["counsellor__team__manager__is_active"],
+            r["counsellor__team__manager__user__first_name"],
+            r["counsellor__team__manager__user__last_name"],
+            r["counsellor__team__manager__user__email"],
+        )
+        counsellor = _person(
+            r["counsellor_id"],
+            r["counsellor__is_active"],
+            r["counsellor__user__first_name"],
+            r["counsellor__user__last_name"],
+            r["counsellor__user__email"],
+            r["counsellor__public_address"],
+            r["counsellor__team_id"],
+        )
+        if counsellor is not None:
+            counsellor.team_manager = manager
+        rows.append(
+            SimpleNamespace(
+                pk=r["pk"],
+                subject=r["subject"],
+                correspondent_address=r["correspondent_address"],
+                due_at=r["due_at"],
+                awaiting_since=r["awaiting_since"],
+                last_message_at=r["last_message_at"],
+                jobseeker_id=r["jobseeker_id"],
+                employer_id=r["employer_id"],
+                counsellor_id=r["counsellor_id"],
+                agency_id=r["agency_id"],
+                agency=SimpleNamespace(
+                    pk=r["agency_id"],
+                    name=r["agency__name"],
+                    territory=r["agency__territory"],
+                    time_zone=r["agency__time_zone"],
+                ),
+                counsellor=counsellor,
+                jobseeker=SimpleNamespace(
+                    first_name=r["jobseeker__first_name"],
+                    last_name=r["jobseeker__last_name"],
+                    identifier=r["jobseeker__identifier"],
+                )
+                if r["jobseeker_id"]
+                else None,
+                employer=SimpleNamespace(name=r["employer__name"]) if r["employer_id"] else None,
+                last_incoming_kind=r.get("last_incoming_kind"),
+                last_incoming_message_id=r.get("last_incoming_message_id"),
+            )
+        )
+    return rows
 
 
-def _mail_to_staff(*, thread, person, kind, key, subject, body, now, cap, report, mails) -> None:
+def _mail_to_staff(*, thread, person, kind, key, subject, body, now, report, mails) -> None:
+    """Staff mails are not capped: the cap protects correspondents, not colleagues."""
     address = person.user.email if person and person.user.email else ""
     if not address:
         return
-    allowed = cap.take(address)
-    report.mails_queued += allowed
-    report.mails_capped += not allowed
+    report.mails_queued += 1
     mails.append(
         outbox_build(
             key=key,
-            thread=thread,
+            thread_id=thread.pk,
             kind=kind,
             to_address=address,
             subject=subject,
             body=body,
             now=now,
-            suppressed=not allowed,
         )
     )
 
@@ -175,17 +252,16 @@ def _mail_to_staff(*, thread, person, kind, key, subject, body, now, cap, report
 def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
     threads = _load(ids)
     context = _Context(threads, now)
-    cap = _Cap([(p.user.email if p else "") for p in map(context.acting_for, threads)], now)
     events, mails = [], []
     for thread in threads:
         target = context.acting_for(thread)
         events.append(
             SlaEvent(
-                thread=thread,
+                thread_id=thread.pk,
                 kind=SlaEvent.Kind.WARNING,
                 at=now,
                 due_at=thread.due_at,
-                recipient=target,
+                recipient_id=target.pk if target else None,
             )
         )
         subject, body = notices.warning_text(
@@ -199,7 +275,6 @@ def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             subject=subject,
             body=body,
             now=now,
-            cap=cap,
             report=report,
             mails=mails,
         )
@@ -224,9 +299,7 @@ def _holding_refusal(thread: Thread) -> str:
 def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
     threads = _load(ids, with_last_incoming=True)
     context = _Context(threads, now)
-    addresses = [t.correspondent_address for t in threads]
-    addresses += [(p.user.email if p else "") for p in map(context.manager_for, threads)]
-    cap = _Cap(addresses, now)
+    cap = _Cap([t.correspondent_address for t in threads], now)
     already_held = set(
         OutboxMail.objects.filter(
             thread_id__in=ids, kind=OutboxMail.Kind.HOLDING_NOTICE
@@ -250,7 +323,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             report.holding_withheld += 1
             events.append(
                 SlaEvent(
-                    thread=thread,
+                    thread_id=thread.pk,
                     kind=SlaEvent.Kind.HOLDING_WITHHELD,
                     at=now,
                     due_at=thread.due_at,
@@ -265,7 +338,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             mails.append(
                 outbox_build(
                     key=f"holding:{thread.pk}",
-                    thread=thread,
+                    thread_id=thread.pk,
                     kind=OutboxMail.Kind.HOLDING_NOTICE,
                     to_address=thread.correspondent_address,
                     from_address=sender,
@@ -279,7 +352,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             report.held += 1
             events.append(
                 SlaEvent(
-                    thread=thread,
+                    thread_id=thread.pk,
                     kind=SlaEvent.Kind.HOLDING_NOTICE,
                     at=now,
                     due_at=thread.due_at,
@@ -289,8 +362,8 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
         if acting is not None:
             contacts.append(
                 ScheduledContact(
-                    counsellor=acting,
-                    thread=thread,
+                    counsellor_id=acting.pk,
+                    thread_id=thread.pk,
                     jobseeker_id=thread.jobseeker_id,
                     employer_id=thread.employer_id,
                     scheduled_for=contact_at,
@@ -301,22 +374,22 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             )
             events.append(
                 SlaEvent(
-                    thread=thread,
+                    thread_id=thread.pk,
                     kind=SlaEvent.Kind.CONTACT_SCHEDULED,
                     at=now,
                     due_at=thread.due_at,
-                    recipient=acting,
+                    recipient_id=acting.pk,
                     detail=notices.french_datetime(contact_at, calendar),
                 )
             )
             report.contacts += 1
         events.append(
             SlaEvent(
-                thread=thread,
+                thread_id=thread.pk,
                 kind=SlaEvent.Kind.MANAGER_INFORMED,
                 at=now,
                 due_at=thread.due_at,
-                recipient=manager,
+                recipient_id=manager.pk if manager else None,
             )
         )
         subject, body = notices.manager_text(
@@ -330,7 +403,6 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             subject=subject,
             body=body,
             now=now,
-            cap=cap,
             report=report,
             mails=mails,
         )
@@ -345,11 +417,11 @@ def _breach_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None
     context = _Context(threads, now)
     SlaEvent.objects.bulk_create(
         SlaEvent(
-            thread=thread,
+            thread_id=thread.pk,
             kind=SlaEvent.Kind.BREACH,
             at=now,
             due_at=thread.due_at,
-            recipient=context.manager_for(thread),
+            recipient_id=_pk(context.manager_for(thread)),
         )
         for thread in threads
     )
