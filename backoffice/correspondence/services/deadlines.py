@@ -34,7 +34,9 @@ def thread_deadline_start(*, thread: Thread, received_at: dt.datetime) -> dt.dat
     A thread whose clock already runs keeps its deadline (the oldest unanswered mail
     counts); a thread that is not awaiting (triage, closed) gets none. Returns `due_at`.
     """
-    locked = Thread.objects.select_for_update().select_related("agency").get(pk=thread.pk)
+    locked = (
+        Thread.objects.select_for_update(of=("self",)).select_related("agency").get(pk=thread.pk)
+    )
     if locked.status != Thread.Status.AWAITING_REPLY:
         return locked.due_at
     if locked.due_at is not None:

@@ -459,17 +459,17 @@ def sla_sweep_run(*, now: dt.datetime | None = None, batch: int | None = None) -
         batch,
     )
     _run_stage(
-        open_threads.filter(
-            due_at__gt=now, due_at__lte=now + hold_before, holding_notice_sent_at__isnull=True
-        ),
-        _hold_batch,
+        open_threads.filter(due_at__gt=now, due_at__lte=now + warn_before, warned_at__isnull=True),
+        _warn_batch,
         now,
         report,
         batch,
     )
     _run_stage(
-        open_threads.filter(due_at__gt=now, due_at__lte=now + warn_before, warned_at__isnull=True),
-        _warn_batch,
+        open_threads.filter(
+            due_at__gt=now, due_at__lte=now + hold_before, holding_notice_sent_at__isnull=True
+        ),
+        _hold_batch,
         now,
         report,
         batch,
