@@ -2,11 +2,13 @@
 
 Target: under 2 s at 1,000,000 open threads (notices written to the outbox, not sent), and
 the cost follows the due threads, not the total: time(1M) / time(100k) under 1.5.
-`make bench` (PostgreSQL via DATABASE_URL). Sizes: MAILNET_BENCH_SLA_SIZES="100000,1000000".
+`make bench` (PostgreSQL via DATABASE_URL). Sizes: MAILNET_BENCH_SLA_SIZES="100000,1000000"; each size is swept
+MAILNET_BENCH_SLA_REPEAT times (default 3, warnings reset in between) and the median kept.
 """
 
 import datetime as dt
 import os
+import statistics
 import time
 
 import pytest
@@ -19,6 +21,7 @@ from backoffice.organisation.models import Counsellor
 
 SIZES = [int(s) for s in os.environ.get("MAILNET_BENCH_SLA_SIZES", "100000,1000000").split(",")]
 DUE = 2_000
+REPEAT = int(os.environ.get("MAILNET_BENCH_SLA_REPEAT", "3"))
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +80,18 @@ def fill(total: int, counsellor_ids: list[int], now: dt.datetime) -> None:
             {"now": now, "far": total - DUE, "total": total, "counsellors": len(counsellor_ids)},
         )
         cursor.execute("DROP TABLE bench_counsellor")
-        cursor.execute("ANALYZE correspondence_thread")
+        # Steady state, as in production: visibility map and hint bits set, buffers flushed.
+        cursor.execute("VACUUM ANALYZE correspondence_thread")
+        cursor.execute("CHECKPOINT")
+
+
+def reset_warnings() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE correspondence_slaevent, correspondence_outboxmail")
+        cursor.execute(
+            "UPDATE correspondence_thread SET warned_at = NULL WHERE warned_at IS NOT NULL"
+        )
+        cursor.execute("VACUUM ANALYZE correspondence_thread")
 
 
 def explain_window(now: dt.datetime) -> str:
@@ -99,13 +113,21 @@ def test_bench_sla_sweep_cost_follows_the_due_threads():
     figures = {}
     for total in SIZES:
         fill(total, counsellor_ids, now)
-        started = time.perf_counter()
-        report = sla_sweep_run(now=now)
-        figures[total] = time.perf_counter() - started
-        assert report.warned == DUE
-        assert SlaEvent.objects.filter(kind=SlaEvent.Kind.WARNING).count() == DUE
-        assert OutboxMail.objects.filter(state=OutboxMail.State.PENDING).count() == DUE
-        print(f"\n[sla] sweep over {total:>9,} open threads, {DUE:,} due: {figures[total]:.3f} s")
+        runs = []
+        for _ in range(REPEAT):
+            reset_warnings()
+            started = time.perf_counter()
+            report = sla_sweep_run(now=now)
+            runs.append(time.perf_counter() - started)
+            assert report.warned == DUE
+            assert SlaEvent.objects.filter(kind=SlaEvent.Kind.WARNING).count() == DUE
+            assert OutboxMail.objects.filter(state=OutboxMail.State.PENDING).count() == DUE
+        figures[total] = statistics.median(runs)
+        shown = ", ".join(f"{r:.3f}" for r in runs)
+        print(
+            f"\n[sla] sweep over {total:>9,} open threads, {DUE:,} due: "
+            f"median {figures[total]:.3f} s (runs: {shown})"
+        )
     print("[sla] window query plan:\n" + explain_window(now))
     largest, smallest = max(figures), min(figures)
     if largest != smallest:

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..models import OutboxMail
+from .rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -56,27 +57,29 @@ def outbox_build(
     from_address: str | None = None,
     in_reply_to: str = "",
     suppressed: bool = False,
-) -> OutboxMail:
-    """An unsaved outbox row; callers insert many at once with `outbox_queue_many`."""
-    return OutboxMail(
-        key=key,
-        thread_id=thread_id,
-        kind=kind,
-        message_id=outbox_message_id(kind=kind, thread_id=thread_id),
-        from_address=from_address or settings.DEFAULT_FROM_EMAIL,
-        to_address=to_address,
-        subject=subject[:255],
-        body=body,
-        in_reply_to=in_reply_to,
-        state=OutboxMail.State.SUPPRESSED if suppressed else OutboxMail.State.PENDING,
-        queued_at=now,
-    )
+) -> dict:
+    """An outbox row to insert; callers insert many at once with `outbox_queue_many`."""
+    return {
+        "key": key,
+        "thread_id": thread_id,
+        "kind": kind,
+        "message_id": outbox_message_id(kind=kind, thread_id=thread_id),
+        "from_address": from_address or settings.DEFAULT_FROM_EMAIL,
+        "to_address": to_address,
+        "subject": subject[:255],
+        "body": body,
+        "in_reply_to": in_reply_to,
+        "state": OutboxMail.State.SUPPRESSED if suppressed else OutboxMail.State.PENDING,
+        "queued_at": now,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": "",
+    }
 
 
-def outbox_queue_many(*, mails: list[OutboxMail]) -> None:
+def outbox_queue_many(*, mails: list[dict]) -> None:
     """Inserts the rows; a key already queued keeps its first row (and its Message-ID)."""
-    if mails:
-        OutboxMail.objects.bulk_create(mails, ignore_conflicts=True)
+    insert_rows(OutboxMail, mails, ignore_conflicts=True)
 
 
 def _email_for(row: OutboxMail) -> EmailMessage:

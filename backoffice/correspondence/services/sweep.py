@@ -29,6 +29,7 @@ from ..sla import BusinessCalendar, next_working_day_at
 from . import notices
 from .deadlines import agency_calendar
 from .outbox import outbox_build, outbox_counts_today, outbox_queue_many
+from .rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,19 @@ class _Context:
         if agency.pk not in self._calendars:
             self._calendars[agency.pk] = agency_calendar(agency=agency)
         return self._calendars[agency.pk]
+
+
+def _event(*, thread_id, kind, at, due_at, recipient_id=None, detail="") -> dict:
+    """One SlaEvent row (every column: the insert bypasses model defaults)."""
+    return {
+        "thread_id": thread_id,
+        "kind": kind,
+        "at": at,
+        "due_at": due_at,
+        "recipient_id": recipient_id,
+        "detail": detail[:300],
+        "read_at": None,
+    }
 
 
 def _pk(person) -> int | None:
@@ -256,7 +270,7 @@ def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
     for thread in threads:
         target = context.acting_for(thread)
         events.append(
-            SlaEvent(
+            _event(
                 thread_id=thread.pk,
                 kind=SlaEvent.Kind.WARNING,
                 at=now,
@@ -278,7 +292,7 @@ def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             report=report,
             mails=mails,
         )
-    SlaEvent.objects.bulk_create(events)
+    insert_rows(SlaEvent, events)
     outbox_queue_many(mails=mails)
     Thread.objects.filter(pk__in=ids).update(warned_at=now)
     report.warned += len(threads)
@@ -322,7 +336,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
         if refusal:
             report.holding_withheld += 1
             events.append(
-                SlaEvent(
+                _event(
                     thread_id=thread.pk,
                     kind=SlaEvent.Kind.HOLDING_WITHHELD,
                     at=now,
@@ -351,7 +365,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             report.mails_queued += 1
             report.held += 1
             events.append(
-                SlaEvent(
+                _event(
                     thread_id=thread.pk,
                     kind=SlaEvent.Kind.HOLDING_NOTICE,
                     at=now,
@@ -373,7 +387,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
                 )
             )
             events.append(
-                SlaEvent(
+                _event(
                     thread_id=thread.pk,
                     kind=SlaEvent.Kind.CONTACT_SCHEDULED,
                     at=now,
@@ -384,7 +398,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             )
             report.contacts += 1
         events.append(
-            SlaEvent(
+            _event(
                 thread_id=thread.pk,
                 kind=SlaEvent.Kind.MANAGER_INFORMED,
                 at=now,
@@ -407,7 +421,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
             mails=mails,
         )
     ScheduledContact.objects.bulk_create(contacts, ignore_conflicts=True)
-    SlaEvent.objects.bulk_create(events)
+    insert_rows(SlaEvent, events)
     outbox_queue_many(mails=mails)
     Thread.objects.filter(pk__in=ids).update(holding_notice_sent_at=now)
 
@@ -415,15 +429,18 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
 def _breach_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
     threads = _load(ids)
     context = _Context(threads, now)
-    SlaEvent.objects.bulk_create(
-        SlaEvent(
-            thread_id=thread.pk,
-            kind=SlaEvent.Kind.BREACH,
-            at=now,
-            due_at=thread.due_at,
-            recipient_id=_pk(context.manager_for(thread)),
-        )
-        for thread in threads
+    insert_rows(
+        SlaEvent,
+        [
+            _event(
+                thread_id=thread.pk,
+                kind=SlaEvent.Kind.BREACH,
+                at=now,
+                due_at=thread.due_at,
+                recipient_id=_pk(context.manager_for(thread)),
+            )
+            for thread in threads
+        ],
     )
     Thread.objects.filter(pk__in=ids).update(breached_at=now)
     report.breached += len(threads)
