@@ -11,7 +11,7 @@ class OrganisationConfig(AppConfig):
         from django.db.models import Q
 
         from . import access
-        from .models import Absence, Agency, Counsellor, Region, RegionalPilot, Team
+        from .models import Absence, Agency, ClosureDay, Counsellor, Region, RegionalPilot, Team
 
         access.scope_register(
             Region,
@@ -25,3 +25,4 @@ class OrganisationConfig(AppConfig):
             Absence, agency="counsellor__agency_id", caseload="counsellor_id", personal=True
         )
         access.scope_register(RegionalPilot, personal=True)
+        access.scope_register(ClosureDay, agency="agency_id", region="agency__region_id")

@@ -285,3 +285,24 @@ class Absence(models.Model):
                         "end": f"{clash.ends_at:%d/%m/%Y %H:%M}",
                     },
                 )
+
+
+class ClosureDay(models.Model):
+    """A day an agency is closed on top of its territory's public holidays ([sla])."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="closure_days", verbose_name=_("agence")
+    )
+    day = models.DateField(_("jour"))
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["agency__code", "day"]
+        verbose_name = _("jour de fermeture")
+        verbose_name_plural = _("jours de fermeture")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="closure_day_once_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} – {self.reason}" if self.reason else f"{self.day:%d/%m/%Y}"

@@ -259,3 +259,14 @@ WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french"
 MAILNET_MAX_ATTACHMENT_BYTES = _env_int("MAILNET_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
 # Wagtail's admin would otherwise load every user's avatar from gravatar.com: no remote loads.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# --- [sla] ---
+# The reply commitment and its sweep (backoffice/correspondence/services/sweep.py).
+MAILNET_SLA_HOURS = _env_int("MAILNET_SLA_HOURS", 72)
+MAILNET_SLA_WARN_BEFORE_HOURS = _env_int("MAILNET_SLA_WARN_BEFORE_HOURS", 24)
+MAILNET_SLA_HOLDING_BEFORE_HOURS = _env_int("MAILNET_SLA_HOLDING_BEFORE_HOURS", 4)
+MAILNET_SLA_DAILY_CAP_PER_ADDRESS = _env_int("MAILNET_SLA_DAILY_CAP_PER_ADDRESS", 20)
+MAILNET_SLA_SWEEP_BATCH = _env_int("MAILNET_SLA_SWEEP_BATCH", 500)
+# Title of the published answer-repository template used for the holding notice.
+MAILNET_SLA_HOLDING_TEMPLATE = _env("MAILNET_SLA_HOLDING_TEMPLATE", "Message d'attente")
+MAILNET_SLA_CONTACT_HOUR = _env_int("MAILNET_SLA_CONTACT_HOUR", 10)
+MAILNET_SLA_MESSAGE_ID_DOMAIN = _env("MAILNET_SLA_MESSAGE_ID_DOMAIN", "mailnet.test")

@@ -1,3 +1,4 @@
 # One module per concern; each issue adds its own module and one import line here.
 from .core import Attachment, Message, RawMail, Thread  # noqa: F401
 from .display import RemoteImagesConsent  # noqa: F401
+from .sla import OutboxMail, ScheduledContact, SlaEvent  # noqa: F401

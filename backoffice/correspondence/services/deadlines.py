@@ -1,0 +1,78 @@
+"""[sla] Starting and stopping a thread's reply clock.
+
+Ingest calls `thread_deadline_start` right after it marked a thread awaiting (status
+awaiting, `awaiting_since`) for an incoming mail that is not an auto-reply or a bounce;
+the reply service and the "needs no answer" close call `thread_deadline_clear`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.organisation.models import Agency, ClosureDay
+
+from ..models import SlaEvent, Thread
+from ..sla import BusinessCalendar, business_deadline
+
+
+def agency_calendar(*, agency: Agency) -> BusinessCalendar:
+    """The agency's calendar: its territory's holidays, its time zone, its closure days."""
+    closures = ClosureDay.objects.filter(agency_id=agency.pk).values_list("day", flat=True)
+    return BusinessCalendar(
+        territory=agency.territory, time_zone=agency.time_zone, closure_days=frozenset(closures)
+    )
+
+
+@transaction.atomic
+def thread_deadline_start(*, thread: Thread, received_at: dt.datetime) -> dt.datetime | None:
+    """Sets `due_at` = awaiting_since (else `received_at`) + 72 business hours, once per wait.
+
+    A thread whose clock already runs keeps its deadline (the oldest unanswered mail
+    counts); a thread that is not awaiting (triage, closed) gets none. Returns `due_at`.
+    """
+    locked = (
+        Thread.objects.select_for_update(of=("self",)).select_related("agency").get(pk=thread.pk)
+    )
+    if locked.status != Thread.Status.AWAITING_REPLY:
+        return locked.due_at
+    if locked.due_at is not None:
+        thread.due_at = locked.due_at
+        return locked.due_at
+    start = locked.awaiting_since or received_at
+    due_at = business_deadline(
+        start, settings.MAILNET_SLA_HOURS, agency_calendar(agency=locked.agency)
+    )
+    fields = {"due_at": due_at, "warned_at": None, "breached_at": None}
+    if locked.awaiting_since is None:
+        fields["awaiting_since"] = start
+    Thread.objects.filter(pk=locked.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(thread, name, value)
+    SlaEvent.objects.create(
+        thread=locked, kind=SlaEvent.Kind.DEADLINE_SET, at=timezone.now(), due_at=due_at
+    )
+    return due_at
+
+
+@transaction.atomic
+def thread_deadline_clear(*, thread: Thread, reason: str | None = None) -> None:
+    """Stops the clock: a reply was sent, or the thread was closed as needing no answer.
+
+    Leaves the thread's status to the caller; records the reason in the thread's history.
+    """
+    locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    if locked.due_at is None:
+        return
+    Thread.objects.filter(pk=locked.pk).update(due_at=None)
+    thread.due_at = None
+    SlaEvent.objects.create(
+        thread=locked,
+        kind=SlaEvent.Kind.DEADLINE_CLEARED,
+        at=timezone.now(),
+        due_at=locked.due_at,
+        detail=(reason or "")[:300],
+    )
