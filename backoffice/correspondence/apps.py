@@ -10,7 +10,16 @@ class CorrespondenceConfig(AppConfig):
     def ready(self):
         from backoffice.organisation import access, roles
 
-        from .models import Attachment, Message, RawMail, RemoteImagesConsent, Thread
+        from .models import (
+            Attachment,
+            Message,
+            OutboxMail,
+            RawMail,
+            RemoteImagesConsent,
+            ScheduledContact,
+            SlaEvent,
+            Thread,
+        )
 
         # Managers read and write their agency's threads; counsellors read their agency's
         # and write their own; pilots never see mail (personal data).
@@ -35,6 +44,17 @@ class CorrespondenceConfig(AppConfig):
         access.scope_register(
             RemoteImagesConsent, agency="thread__agency_id", caseload="user__counsellor__pk"
         )
+        # [sla]: the thread's history and notices, contacts, and the automatic mail outbox.
+        access.scope_register(
+            SlaEvent, agency="thread__agency_id", caseload="thread__counsellor_id", personal=True
+        )
+        access.scope_register(
+            ScheduledContact,
+            agency="counsellor__agency_id",
+            caseload="counsellor_id",
+            personal=True,
+        )
+        access.scope_register(OutboxMail, personal=True)
         for role, permissions in ROLE_PERMISSIONS.items():
             roles.role_permissions_extend(role, permissions)
 

@@ -39,7 +39,7 @@ def test_a_mail_from_a_followed_jobseeker_lands_on_a_new_awaiting_thread(followe
     assert thread.jobseeker == jobseeker
     assert thread.status == Thread.Status.AWAITING_REPLY
     assert thread.awaiting_since == message.received_at
-    assert thread.due_at is None  # the SLA clock is wired by [sla]
+    assert thread.due_at is not None  # the 72-business-hour clock has started
     assert result.raw_mail.state == RawMail.State.INGESTED
 
 
@@ -104,3 +104,37 @@ def test_pending_mails_are_ingested_in_order_and_a_broken_one_is_retried_then_qu
     assert raw_bad.attempts == 3
     assert "unparsable on purpose" in raw_bad.last_error
     assert raw_mails_ingest_pending() == {STORED: 0, DUPLICATE: 0, TRIAGED: 0, FAILED: 0}
+
+
+def test_an_incoming_mail_starts_the_72_business_hour_clock_once(settings, tmp_path):
+    """Received Friday 15:00 in Paris: due Wednesday 15:00; a second mail does not move it."""
+    import datetime as dt
+
+    import time_machine
+
+    from tests.factories import AssignmentFactory, CounsellorFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    counsellor = CounsellorFactory(public_address="lea.martin@mailnet.test")
+    jobseeker = AssignmentFactory(counsellor=counsellor).jobseeker
+    paris = dt.timezone(dt.timedelta(hours=1))
+
+    def mail(subject, message_id):
+        return (
+            f"From: {jobseeker.email}\r\nTo: lea.martin@mailnet.test\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{message_id}@example.org>\r\n\r\nBonjour\r\n"
+        ).encode()
+
+    with time_machine.travel(dt.datetime(2026, 11, 27, 15, 0, tzinfo=paris), tick=False):
+        raw, _created = raw_mail_store(
+            data=mail("Formation", "a1"), mailbox_name="t", source_ref="1", agency=None
+        )
+        raw_mail_ingest(raw_mail=raw)
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=paris), tick=False):
+        raw, _created = raw_mail_store(
+            data=mail("Re: Formation", "a2"), mailbox_name="t", source_ref="2", agency=None
+        )
+        raw_mail_ingest(raw_mail=raw)
+    thread = Thread.objects.get()
+    assert thread.messages.count() == 2
+    assert thread.due_at == dt.datetime(2026, 12, 2, 15, 0, tzinfo=paris)

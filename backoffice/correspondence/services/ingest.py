@@ -26,6 +26,7 @@ from .. import mailparse, routing, sanitize
 from ..models import Attachment, Message, RawMail, Thread
 from ..models.core import attachment_path
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
+from .deadlines import thread_deadline_start
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +155,8 @@ def _ingest_failure_record(*, raw_mail: RawMail, exc: Exception) -> IngestResult
 def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> list[str]:
     """An incoming normal mail: the thread now awaits our answer. Returns the changed fields.
 
-    The one place where a reply becomes due: [sla] computes `due_at` here (left alone now).
-    The caller saves the thread.
+    The one place where a reply becomes due; the caller saves the thread, then starts the
+    deadline clock with `thread_deadline_start`.
     """
     if thread.status == Thread.Status.AWAITING_REPLY:
         return []
@@ -288,6 +289,9 @@ def _thread_after_incoming(*, thread: Thread, message: Message) -> None:
         changed += _thread_mark_awaiting(thread=thread, received_at=message.received_at)
     if changed:
         thread.save(update_fields=changed)
+    if "awaiting_since" in changed:
+        # The reply clock starts with the oldest unanswered mail ([sla]).
+        thread_deadline_start(thread=thread, received_at=message.received_at)
 
 
 def _file_store(data: bytes, digest: str, stored_files: dict[str, str]) -> str:
