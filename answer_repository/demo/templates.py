@@ -8,6 +8,23 @@ J = "jobseeker"
 E = "employer"
 
 TEMPLATES = [
+    # --- Message d'attente (sent by the deadline sweep, not offered as a reply) ----------------
+    (
+        "message-attente",
+        "Message d'attente",
+        J,
+        [],
+        [],
+        "",
+        [
+            "Nous avons bien reçu votre message et nous vous en remercions.",
+            "Nous ne pourrons pas vous répondre dans le délai de 72 heures ouvrées que nous nous sommes fixé, et nous vous prions de nous en excuser.",
+            "{{ conseiller }} vous contactera le {{ date_rdv }}.",
+            "Ce message est envoyé automatiquement : il est inutile d'y répondre.",
+        ],
+        [],
+        365,
+    ),
     # --- Rendez-vous ------------------------------------------------------------------------
     (
         "rdv-confirmation",

@@ -266,7 +266,7 @@ MAILNET_SLA_WARN_BEFORE_HOURS = _env_int("MAILNET_SLA_WARN_BEFORE_HOURS", 24)
 MAILNET_SLA_HOLDING_BEFORE_HOURS = _env_int("MAILNET_SLA_HOLDING_BEFORE_HOURS", 4)
 MAILNET_SLA_DAILY_CAP_PER_ADDRESS = _env_int("MAILNET_SLA_DAILY_CAP_PER_ADDRESS", 20)
 MAILNET_SLA_SWEEP_BATCH = _env_int("MAILNET_SLA_SWEEP_BATCH", 500)
-# Title of the published answer-repository template used for the holding notice.
-MAILNET_SLA_HOLDING_TEMPLATE = _env("MAILNET_SLA_HOLDING_TEMPLATE", "Message d'attente")
+# Code (or title) of the published answer-repository template of the holding notice.
+MAILNET_SLA_HOLDING_TEMPLATE = _env("MAILNET_SLA_HOLDING_TEMPLATE", "message-attente")
 MAILNET_SLA_CONTACT_HOUR = _env_int("MAILNET_SLA_CONTACT_HOUR", 10)
 MAILNET_SLA_MESSAGE_ID_DOMAIN = _env("MAILNET_SLA_MESSAGE_ID_DOMAIN", "mailnet.test")

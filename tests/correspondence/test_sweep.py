@@ -253,3 +253,21 @@ def test_sla_sweep_command_says_what_it_did(team):
         call_command("sla_sweep", stdout=out)
     assert "messages d'attente : 1" in out.getvalue()
     assert "courriels envoyés : 3" in out.getvalue()
+
+
+def test_the_holding_notice_uses_the_published_template_of_the_answer_repository(team):
+    from tests.answer_repository.factories import answer_template_create
+
+    answer_template_create(
+        code="message-attente",
+        title="Message d'attente",
+        body="<p>Bonjour {{ prenom }},</p><p>{{ conseiller }} vous rappellera le {{ date_rdv }}.</p>",
+    )
+    _, _manager, counsellor = team
+    thread = awaiting_thread(counsellor)
+    sweep_at(IN_HOLDING_WINDOW)
+
+    [notice] = sent(OutboxMail.Kind.HOLDING_NOTICE)
+    assert f"Bonjour {thread.jobseeker.first_name}," in notice.body
+    assert f"{counsellor.full_name} vous rappellera le jeudi 12 mars 2026 à 10 h 00" in notice.body
+    assert "[[" not in notice.body

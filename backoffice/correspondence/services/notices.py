@@ -1,8 +1,8 @@
 """[sla] The texts of the sweep's mails, in French.
 
-The holding notice comes from the published answer-repository template named by
-MAILNET_SLA_HOLDING_TEMPLATE when that package provides one; otherwise from the built-in
-text below. Placeholders: {{ prenom }}, {{ nom }}, {{ identifiant }}, {{ conseiller }},
+The holding notice comes from the published answer-repository template whose code (or
+title) is MAILNET_SLA_HOLDING_TEMPLATE, rendered by the repository's `template_render`;
+otherwise (none published, or a value missing) from the built-in text below. Placeholders: {{ prenom }}, {{ nom }}, {{ identifiant }}, {{ conseiller }},
 {{ agence }}, {{ date_rdv }} (the scheduled contact) and {{ date_reception }}.
 """
 
@@ -13,9 +13,12 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
-from django.utils.html import strip_tags
+from django.db.models import Q
+
+from answer_repository.models import AnswerTemplate
+from answer_repository.placeholders import PLACEHOLDERS
+from answer_repository.rendering import template_render
 
 from ..sla import BusinessCalendar
 
@@ -60,6 +63,7 @@ class HoldingTemplate:
     subject: str
     body: str
     source: str  # "answer_repository" or "builtin"
+    template: AnswerTemplate | None = None
 
     @classmethod
     def load(cls) -> HoldingTemplate:
@@ -85,34 +89,23 @@ class HoldingTemplate:
             ),
         }
         body = _fill(self.body, values)
+        if self.template is not None:
+            rendered = template_render(
+                template=self.template, context={k: values[k] for k in PLACEHOLDERS}
+            )
+            # An automatic mail never leaves with a gap: the built-in text is complete.
+            body = rendered.text if rendered.is_complete else _fill(BUILTIN_HOLDING_BODY, values)
         body = re.sub(r"Bonjour\s+,", "Bonjour,", re.sub(r"[ \t]+", " ", body))
         subject = f"Re: {thread.subject}" if thread.subject else _fill(self.subject, values)
         return subject, body.strip() + "\n"
 
 
-def _published_template(title: str) -> HoldingTemplate | None:
-    """Looks the holding template up in answer_repository, if that package has one yet."""
-    try:
-        model = apps.get_model("answer_repository", "AnswerTemplate")
-    except LookupError:
+def _published_template(key: str) -> HoldingTemplate | None:
+    """The published answer-repository template whose code (or title) is `key`, if any."""
+    template = AnswerTemplate.objects.filter(live=True).filter(Q(code=key) | Q(title=key)).first()
+    if template is None:
         return None
-    try:
-        queryset = model._default_manager.filter(title=title)
-        if hasattr(model, "live"):
-            queryset = queryset.filter(live=True)
-        template = queryset.first()
-        if template is None:
-            return None
-        revision = getattr(template, "live_revision", None)
-        if revision is not None:
-            template = revision.as_object()
-        body = strip_tags(str(template.body)).strip()
-        if not body:
-            return None
-        return HoldingTemplate(BUILTIN_HOLDING_SUBJECT, body, "answer_repository")
-    except Exception:  # the repository is another package's: never let it stop the sweep
-        logger.exception("holding template %r could not be read; built-in text used", title)
-        return None
+    return HoldingTemplate(BUILTIN_HOLDING_SUBJECT, "", "answer_repository", template=template)
 
 
 def warning_text(*, thread, calendar: BusinessCalendar) -> tuple[str, str]:
