@@ -1,0 +1,1 @@
+from .imports import wagtail_hooks  # noqa: F401
