@@ -243,7 +243,12 @@ class Engine:
             for assignment in Assignment.objects.filter(
                 **{f"{party_fk}__in": list(parties.values()), "ends_on__isnull": True}
             ).values_list(
-                "id", party_fk, "kind", "counsellor_id", "modality_id", "starts_on",
+                "id",
+                party_fk,
+                "kind",
+                "counsellor_id",
+                "modality_id",
+                "starts_on",
                 "counsellor__agency_id",
             ):
                 current[(assignment[1], assignment[2])] = assignment

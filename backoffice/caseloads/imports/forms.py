@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier d'affectations (.xlsx ou .csv)"),
+        allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
 

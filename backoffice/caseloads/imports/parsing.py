@@ -225,9 +225,7 @@ class SpreadsheetReader:
         self._close.append(archive.close)
         self._check_archive(archive)
         try:
-            workbook = openpyxl.load_workbook(
-                self.path, read_only=True, data_only=False
-            )
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
         except FileRefused:
             raise
         except Exception as error:  # openpyxl raises many kinds on a damaged file
@@ -245,8 +243,7 @@ class SpreadsheetReader:
 
     def _xlsx_iter(self, sheet) -> Iterator[tuple[int, tuple]]:
         try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, cells
+            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as error:
             raise FileRefused(
                 _("Le fichier .xlsx est tronqué ou endommagé : il ne peut pas être lu.")

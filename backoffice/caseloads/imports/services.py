@@ -170,7 +170,9 @@ def import_batch_apply(
             )
         if sha256 != locked.sha256 or file_sha256(locked.file.path) != locked.sha256:
             raise ImportRefused(
-                _("Le fichier ne correspond plus à l'aperçu (empreinte différente) : rien n'est appliqué.")
+                _(
+                    "Le fichier ne correspond plus à l'aperçu (empreinte différente) : rien n'est appliqué."
+                )
             )
         if locked.error_count and not skip_errors:
             raise ImportRefused(
@@ -366,8 +368,7 @@ def import_batches_fail_stale(*, now: datetime.datetime | None = None) -> int:
                 None,
                 [
                     batch.heartbeat_at,
-                    cached
-                    and datetime.datetime.fromtimestamp(cached["at"], tz=datetime.UTC),
+                    cached and datetime.datetime.fromtimestamp(cached["at"], tz=datetime.UTC),
                 ],
             ),
             default=batch.created_at,

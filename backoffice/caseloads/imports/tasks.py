@@ -15,7 +15,10 @@ def import_preview_task(batch_id: int) -> str:
 def import_apply_task(batch_id: int, user_id: int, sha256: str, skip_errors: bool) -> str:
     user = get_user_model().objects.get(pk=user_id)
     batch = import_batch_apply(
-        batch=ImportBatch.objects.get(pk=batch_id), user=user, sha256=sha256, skip_errors=skip_errors
+        batch=ImportBatch.objects.get(pk=batch_id),
+        user=user,
+        sha256=sha256,
+        skip_errors=skip_errors,
     )
     import_batch_notify(batch=batch)
     return batch.status

@@ -34,7 +34,9 @@ class ImportAccessMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def get_batch(self):
-        return get_object_or_404(selectors.imports_for(user=self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            selectors.imports_for(user=self.request.user), pk=self.kwargs["pk"]
+        )
 
 
 class HistoryView(ImportAccessMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -165,9 +167,7 @@ class FileDownloadView(ImportAccessMixin, View):
         batch = self.get_batch()
         if not batch.file:
             raise Http404
-        return FileResponse(
-            batch.file.open("rb"), as_attachment=True, filename=batch.original_name
-        )
+        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=batch.original_name)
 
 
 class TemplateDownloadView(ImportAccessMixin, View):

@@ -175,9 +175,7 @@ class FrenchDateWidget(Widget):
             raise ValueError(_("Date impossible : « %(v)s ».") % {"v": raw[:20]}) from None
         if _NUMBER.match(raw):
             return self._serial(float(raw))
-        raise ValueError(
-            _("Date « %(v)s » illisible : jj/mm/aaaa attendu.") % {"v": raw[:20]}
-        )
+        raise ValueError(_("Date « %(v)s » illisible : jj/mm/aaaa attendu.") % {"v": raw[:20]})
 
 
 class ModalityWidget(Widget):

@@ -100,9 +100,7 @@ def csv_bytes(rows, headers=None, *, delimiter=";", encoding="utf-8") -> bytes:
 
 def upload(user, content: bytes, name="affectations.xlsx"):
     """Uploads and previews a file as `user`, like the screen does."""
-    batch = services.import_batch_create(
-        uploaded_file=SimpleUploadedFile(name, content), user=user
-    )
+    batch = services.import_batch_create(uploaded_file=SimpleUploadedFile(name, content), user=user)
     return services.import_batch_start_preview(batch=batch)
 
 

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 def _state():
     return sorted(
         Assignment.objects.values_list(
-            "id", "jobseeker__identifier", "counsellor__matricule", "kind", "modality__code",
-            "starts_on", "ends_on",
+            "id",
+            "jobseeker__identifier",
+            "counsellor__matricule",
+            "kind",
+            "modality__code",
+            "starts_on",
+            "ends_on",
         )
     ), sorted(Jobseeker.objects.values_list("identifier", "first_name", "last_name", "email"))
 
@@ -43,7 +48,9 @@ def test_apply_creates_new_and_closes_transferred_on_the_new_date(network, admin
     assert current.starts_on == datetime.date(2026, 1, 10)
     newcomer = Jobseeker.objects.get(identifier="1000001A")
     assert (newcomer.first_name, newcomer.last_name, newcomer.email) == (
-        "Camille", "Martin", "camille@example.org",
+        "Camille",
+        "Martin",
+        "camille@example.org",
     )
     assert newcomer.assignments.get().modality.code == "GUIDE"
     assert batch.changes.count() == 4  # one jobseeker created, one closed, two opened
@@ -95,8 +102,10 @@ def test_undo_restores_the_previous_state_exactly(network, admin, followed):
             [
                 row("1000001A"),
                 row("2000001B", day="10/01/2026"),
-                {**row("3000001C", matricule="BRUNO02", modalite=""),
-                 "Type d'affectation": "indemnisation"},
+                {
+                    **row("3000001C", matricule="BRUNO02", modalite=""),
+                    "Type d'affectation": "indemnisation",
+                },
             ],
             [*HEADERS, "Type d'affectation"],
         ),
@@ -112,8 +121,13 @@ def test_undo_restores_the_previous_state_exactly(network, admin, followed):
 def test_undo_is_refused_when_a_later_import_touched_the_same_rows(network, admin, followed):
     first = apply(upload(admin, xlsx_bytes([row("2000001B", day="10/01/2026")])), admin)
     second = apply(
-        upload(admin, xlsx_bytes([row("2000001B", matricule="BRUNO02", day="12/01/2026")],),
-               name="second.xlsx"),
+        upload(
+            admin,
+            xlsx_bytes(
+                [row("2000001B", matricule="BRUNO02", day="12/01/2026")],
+            ),
+            name="second.xlsx",
+        ),
         admin,
     )
     with pytest.raises(services.ImportRefused, match=f"import n° {second.pk}"):
@@ -133,13 +147,31 @@ def test_an_unrelated_later_import_does_not_block_undo(network, admin):
 
 
 def test_employers_file_with_siret(network, admin):
-    headers = ["SIRET", "Raison sociale", "Courriel", "Matricule conseiller", "Agence",
-               "Date d'affectation"]
+    headers = [
+        "SIRET",
+        "Raison sociale",
+        "Courriel",
+        "Matricule conseiller",
+        "Agence",
+        "Date d'affectation",
+    ]
     rows = [
-        {"SIRET": "73282932000074", "Raison sociale": "Acme", "Courriel": "rh@acme.example",
-         "Matricule conseiller": "ALICE01", "Agence": "01234", "Date d'affectation": "05/01/2026"},
-        {"SIRET": "73282932000075", "Raison sociale": "Bad", "Courriel": "",
-         "Matricule conseiller": "ALICE01", "Agence": "01234", "Date d'affectation": "05/01/2026"},
+        {
+            "SIRET": "73282932000074",
+            "Raison sociale": "Acme",
+            "Courriel": "rh@acme.example",
+            "Matricule conseiller": "ALICE01",
+            "Agence": "01234",
+            "Date d'affectation": "05/01/2026",
+        },
+        {
+            "SIRET": "73282932000075",
+            "Raison sociale": "Bad",
+            "Courriel": "",
+            "Matricule conseiller": "ALICE01",
+            "Agence": "01234",
+            "Date d'affectation": "05/01/2026",
+        },
     ]
     batch = upload(admin, xlsx_bytes(rows, headers))
     assert batch.kind == "employers"

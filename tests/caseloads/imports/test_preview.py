@@ -25,9 +25,13 @@ def _table_counts():
 
 def test_preview_counts_new_transfers_and_unchanged(network, admin):
     moving = JobseekerFactory(identifier="2000001B")
-    AssignmentFactory(jobseeker=moving, counsellor=network["bruno"], starts_on=datetime.date(2025, 1, 1))
+    AssignmentFactory(
+        jobseeker=moving, counsellor=network["bruno"], starts_on=datetime.date(2025, 1, 1)
+    )
     staying = JobseekerFactory(identifier="2000002C")
-    AssignmentFactory(jobseeker=staying, counsellor=network["alice"], starts_on=datetime.date(2025, 1, 1))
+    AssignmentFactory(
+        jobseeker=staying, counsellor=network["alice"], starts_on=datetime.date(2025, 1, 1)
+    )
     content = xlsx_bytes(
         [
             row("1000001A"),
@@ -54,14 +58,33 @@ def test_dry_run_changes_no_table(network, admin):
 
 
 def test_headers_ignore_case_accents_spaces_and_title_rows(network, admin):
-    headers = ["IDENTIFIANT  de", "nom", "PRENOM", "courriel", "modalite", "Matricule Conseiller",
-               "agence", "date d’affectation", "Commentaire"]
-    values = [
-        {"IDENTIFIANT  de": "  1000001a ", "nom": " Martin ", "PRENOM": "Camille", "courriel": "",
-         "modalite": "renforce", "Matricule Conseiller": "alice01", "agence": "01234",
-         "date d’affectation": datetime.datetime(2026, 1, 5), "Commentaire": "x"}
+    headers = [
+        "IDENTIFIANT  de",
+        "nom",
+        "PRENOM",
+        "courriel",
+        "modalite",
+        "Matricule Conseiller",
+        "agence",
+        "date d’affectation",
+        "Commentaire",
     ]
-    batch = upload(admin, xlsx_bytes(values, headers, title="Export SI du 05/01/2026", blank_rows=2))
+    values = [
+        {
+            "IDENTIFIANT  de": "  1000001a ",
+            "nom": " Martin ",
+            "PRENOM": "Camille",
+            "courriel": "",
+            "modalite": "renforce",
+            "Matricule Conseiller": "alice01",
+            "agence": "01234",
+            "date d’affectation": datetime.datetime(2026, 1, 5),
+            "Commentaire": "x",
+        }
+    ]
+    batch = upload(
+        admin, xlsx_bytes(values, headers, title="Export SI du 05/01/2026", blank_rows=2)
+    )
     assert batch.status == ImportStatus.PREVIEWED, batch.message
     assert batch.new_count == 1
     assert batch.unknown_columns == ["Commentaire"]
@@ -126,8 +149,11 @@ def test_agency_code_without_its_leading_zero_is_repaired_with_a_warning(network
 
 
 def test_dates_iso_french_and_excel_serial(network, admin):
-    rows = [row("1000001A", day="2026-01-05"), row("1000002A", day="5/1/2026"),
-            row("1000003A", day=46027)]
+    rows = [
+        row("1000001A", day="2026-01-05"),
+        row("1000002A", day="5/1/2026"),
+        row("1000003A", day=46027),
+    ]
     batch = upload(admin, xlsx_bytes(rows))
     assert batch.error_count == 0, batch.errors
     assert batch.new_count == 3
@@ -137,8 +163,9 @@ def test_dates_iso_french_and_excel_serial(network, admin):
     ("encoding", "delimiter"), [("utf-8", ";"), ("utf-8-sig", ","), ("cp1252", ";")]
 )
 def test_csv_encodings_and_delimiters_are_detected(network, admin, encoding, delimiter):
-    content = csv_bytes([row("1000001A", nom="Lefèvre", prenom="Zoé")], delimiter=delimiter,
-                        encoding=encoding)
+    content = csv_bytes(
+        [row("1000001A", nom="Lefèvre", prenom="Zoé")], delimiter=delimiter, encoding=encoding
+    )
     batch = upload(admin, content, name="affectations.csv")
     assert batch.status == ImportStatus.PREVIEWED, batch.message
     assert batch.new_count == 1 and batch.error_count == 0

@@ -71,6 +71,8 @@ def test_history_of_a_manager_shows_only_their_agency(network, manager, admin):
         matricule="MGR0002", agency=network["other"], user=UserFactory(role=roles.MANAGER)
     ).user
     mine = upload(manager, xlsx_bytes([row("1000001A")]))
-    theirs = upload(other_manager, xlsx_bytes([row("1000002A", matricule="OLGA03", agency="75001")]))
+    theirs = upload(
+        other_manager, xlsx_bytes([row("1000002A", matricule="OLGA03", agency="75001")])
+    )
     assert list(imports_for(user=manager)) == [mine]
     assert set(imports_for(user=admin)) == {mine, theirs}
