@@ -28,6 +28,7 @@ from backoffice.organisation.models import Agency, Counsellor, Region
 XLSX_ROWS = int(os.environ.get("MAILNET_BENCH_IMPORT_XLSX_ROWS", "100000"))
 CSV_ROWS = int(os.environ.get("MAILNET_BENCH_IMPORT_CSV_ROWS", "1000000"))
 BACKGROUND = int(os.environ.get("MAILNET_BENCH_IMPORT_BACKGROUND", "300000"))
+PROFILE = os.environ.get("MAILNET_BENCH_IMPORT_PROFILE", "")  # a path: cProfile output
 AGENCIES = 900
 COUNSELLORS_PER_AGENCY = 12
 HEADERS = [
@@ -197,23 +198,46 @@ def _copy_baseline(csv_path: Path) -> float:
         cursor.execute("TRUNCATE bench_import_scratch")
     started = time.perf_counter()
     raw = connection.connection
-    with raw.cursor() as cursor:
-        with (
-            cursor.copy(
-                "COPY bench_import_scratch FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)"
-            ) as copy,
-            csv_path.open("rb") as f,
-        ):
-            for block in iter(lambda: f.read(1024 * 1024), b""):
-                copy.write(block)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            "COPY bench_import_scratch FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+        ) as copy,
+        csv_path.open("rb") as f,
+    ):
+        for block in iter(lambda: f.read(1024 * 1024), b""):
+            copy.write(block)
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_import_scratch")
     return elapsed
 
 
+class QueryTimer:
+    """Time spent in the database by kind of statement, to see where an import waits."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            words = sql.split()
+            key = " ".join(words[:3] if words[0] in {"INSERT", "UPDATE", "DELETE"} else words[:1])
+            if words[0] == "SELECT":
+                key += " " + sql.split(" FROM ", 1)[-1].split()[0]
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def top(self, n=6) -> str:
+        items = sorted(self.seconds.items(), key=lambda kv: -kv[1])[:n]
+        return ", ".join(f"{k} {v:.1f} s" for k, v in items)
+
+
 def _run(path: Path, admin, label: str, rows: int, csv_path: Path) -> dict:
-    with PeakMemory() as memory:
+    timer = QueryTimer()
+    with PeakMemory() as memory, connection.execute_wrapper(timer):
         started = time.perf_counter()
         with path.open("rb") as f:
             batch = services.import_batch_create(uploaded_file=File(f, name=path.name), user=admin)
@@ -247,7 +271,7 @@ def _run(path: Path, admin, label: str, rows: int, csv_path: Path) -> dict:
         f" | COPY {copy_seconds:.2f} s ({figures['copy_rows_per_s']:,.0f} rows/s) -> ratio "
         f"{figures['ratio_to_copy']:.1%} | peak RSS {figures['peak_rss_mb']:.0f} MB "
         f"(+{figures['added_rss_mb']:.0f} MB during the import) | new/transfers/unchanged/"
-        f"errors {figures['counts']}"
+        f"errors {figures['counts']}\n[imports bench]   database time: {timer.top()}"
     )
     return figures
 
@@ -275,6 +299,13 @@ def test_bench_caseload_imports(tmp_path, settings):
     if CSV_ROWS:
         csv_path = tmp_path / "national.csv"
         _write_csv(csv_path, _rows(CSV_ROWS, "C", "Z", counsellors))
-        results.append(_run(csv_path, admin, "CSV", CSV_ROWS, csv_path))
+        if PROFILE:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            results.append(profiler.runcall(_run, csv_path, admin, "CSV", CSV_ROWS, csv_path))
+            profiler.dump_stats(PROFILE)
+        else:
+            results.append(_run(csv_path, admin, "CSV", CSV_ROWS, csv_path))
     for figures in results:
         assert figures["counts"][3] == figures["rows"] // 1000

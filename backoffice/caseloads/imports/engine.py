@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
@@ -296,17 +297,29 @@ class Engine:
 
     def _write(self, accepted, employers: bool) -> None:
         party_fk = "employer_id" if employers else "jobseeker_id"
-        changes: list[ImportChange] = []
+        changes: list[tuple] = []
 
-        def change(row: _Row, action: str, **extra) -> None:
+        def change(
+            row: _Row,
+            action: str,
+            *,
+            assignment_id=None,
+            party_id=None,
+            counsellor_id=None,
+            on_date=None,
+        ) -> None:
             changes.append(
-                ImportChange(
-                    batch_id=self.batch_id,
-                    row=row.number,
-                    action=action,
-                    party_key=row.key,
-                    kind=row.kind,
-                    **extra,
+                (
+                    self.batch_id,
+                    row.number,
+                    action,
+                    assignment_id,
+                    None if employers else party_id,
+                    party_id if employers else None,
+                    row.key,
+                    row.kind,
+                    counsellor_id,
+                    on_date,
                 )
             )
 
@@ -314,33 +327,39 @@ class Engine:
         missing = {row.key: row for row, party_id, _open in accepted if party_id is None}
         created_ids: dict[str, int] = {}
         if missing:
+            keys = list(missing)
             if employers:
-                objects = [
-                    Employer(siret=key, name=row.values["name"]) for key, row in missing.items()
-                ]
+                ids = bulk_insert(
+                    Employer, ["siret", "name"], [(k, missing[k].values["name"]) for k in keys]
+                )
             else:
-                objects = [
-                    Jobseeker(
-                        identifier=key,
-                        first_name=row.values["first_name"],
-                        last_name=row.values["last_name"],
-                        email=row.values.get("email") or "",
-                    )
-                    for key, row in missing.items()
-                ]
-            created = type(objects[0]).objects.bulk_create(objects, batch_size=CHUNK_ROWS)
-            for obj in created:
-                key = obj.siret if employers else obj.identifier
-                created_ids[key] = obj.pk
-                change(missing[key], ChangeAction.PARTY_CREATED, **{party_fk: obj.pk})
-            if employers:
-                EmployerContact.objects.bulk_create(
+                ids = bulk_insert(
+                    Jobseeker,
+                    ["identifier", "first_name", "last_name", "email", "phone"],
                     [
-                        EmployerContact(employer_id=created_ids[key], email=row.values["email"])
-                        for key, row in missing.items()
+                        (
+                            k,
+                            missing[k].values["first_name"],
+                            missing[k].values["last_name"],
+                            missing[k].values.get("email") or "",
+                            "",
+                        )
+                        for k in keys
+                    ],
+                )
+            created_ids = dict(zip(keys, ids, strict=True))
+            for key, pk in created_ids.items():
+                change(missing[key], ChangeAction.PARTY_CREATED, party_id=pk)
+            if employers:
+                bulk_insert(
+                    EmployerContact,
+                    ["employer_id", "name", "email"],
+                    [
+                        (created_ids[k], "", row.values["email"])
+                        for k, row in missing.items()
                         if row.values.get("email")
                     ],
-                    batch_size=CHUNK_ROWS,
+                    returning=False,
                 )
         # 2. close what moves, grouped by date (files mostly share a handful of dates)
         closing: dict[datetime.date, list[int]] = defaultdict(list)
@@ -351,36 +370,86 @@ class Engine:
                     row,
                     ChangeAction.CLOSED,
                     assignment_id=open_one[0],
+                    party_id=party_id,
                     counsellor_id=open_one[3],
                     on_date=row.values["starts_on"],
-                    **{party_fk: party_id},
                 )
         for day, ids in closing.items():
             Assignment.objects.filter(id__in=ids, ends_on__isnull=True).update(ends_on=day)
         # 3. open the new assignments
-        new_assignments = []
-        for row, party_id, _open in accepted:
-            party_id = party_id or created_ids[row.key]
-            new_assignments.append(
-                Assignment(
-                    **{party_fk: party_id},
-                    counsellor_id=row.counsellor_id,
-                    kind=row.kind,
-                    modality_id=row.values.get("modality"),
-                    starts_on=row.values["starts_on"],
-                )
+        opened = [
+            (
+                party_id or created_ids[row.key],
+                row.counsellor_id,
+                row.kind,
+                row.values.get("modality"),
+                row.values["starts_on"],
             )
-        Assignment.objects.bulk_create(new_assignments, batch_size=CHUNK_ROWS)
-        for (row, party_id, _open), assignment in zip(accepted, new_assignments, strict=True):
+            for row, party_id, _open in accepted
+        ]
+        ids = bulk_insert(
+            Assignment, [party_fk, "counsellor_id", "kind", "modality_id", "starts_on"], opened
+        )
+        for (row, _party, _open), values, pk in zip(accepted, opened, ids, strict=True):
             change(
                 row,
                 ChangeAction.CREATED,
-                assignment_id=assignment.pk,
+                assignment_id=pk,
+                party_id=values[0],
                 counsellor_id=row.counsellor_id,
                 on_date=row.values["starts_on"],
-                **{party_fk: party_id or created_ids[row.key]},
             )
-        ImportChange.objects.bulk_create(changes, batch_size=CHUNK_ROWS)
+        bulk_insert(ImportChange, CHANGE_COLUMNS, changes, returning=False)
+
+
+CHANGE_COLUMNS = [
+    "batch_id",
+    "row",
+    "action",
+    "assignment_id",
+    "jobseeker_id",
+    "employer_id",
+    "party_key",
+    "kind",
+    "counsellor_id",
+    "on_date",
+]
+_SEQUENCES: dict[str, str] = {}
+
+
+def bulk_insert(model, columns: list[str], rows: list[tuple], *, returning: bool = True):
+    """Inserts rows given as tuples and returns their ids, in order.
+
+    On PostgreSQL: ids drawn from the table's sequence, then one COPY (no model instances,
+    several times faster than bulk_create). Elsewhere: bulk_create.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objects = model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows],
+            batch_size=500,
+        )
+        return [obj.pk for obj in objects] if returning else []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        ids: list[int] = []
+        if returning:
+            sequence = _SEQUENCES.get(table)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = _SEQUENCES[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)])
+            ids = [r[0] for r in cursor.fetchall()]
+            rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+            columns = ["id", *columns]
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return ids
 
 
 def text_of(value) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -66,13 +67,18 @@ EMPLOYER_COLUMNS = (
 COLUMNS = {ImportKind.JOBSEEKERS: JOBSEEKER_COLUMNS, ImportKind.EMPLOYERS: EMPLOYER_COLUMNS}
 
 
+@functools.lru_cache(maxsize=8192)
+def _normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]", "", plain.lower())
+
+
 def normalise(text) -> str:
     """Lower case, no accents, letters and digits only: "Date d’Affectation " -> "datedaffectation"."""
     if text is None:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]", "", plain.lower())
+    return _normalise(str(text))
 
 
 def _lookup_table(columns: tuple[Column, ...]) -> dict[str, str]:

@@ -7,6 +7,7 @@ resolved from dictionaries loaded once per import (`Lookups`), never one query p
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -137,17 +138,21 @@ class EmailWidget(Widget):
 class FrenchDateWidget(Widget):
     """dd/mm/yyyy, ISO yyyy-mm-dd, an Excel date cell or an Excel serial number; not future."""
 
+    def __init__(self):
+        super().__init__()
+        self.today: datetime.date | None = None  # set once per import by the resource
+
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime.datetime):
             day = value.date()
         elif isinstance(value, datetime.date):
             day = value
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            day = self._serial(value)
+            day = _serial(value)
         else:
             raw = required(value)
-            day = self._parse(raw)
-        if day > timezone.localdate():
+            day = _parse_date(raw)
+        if day > (self.today or timezone.localdate()):
             raise ValueError(
                 _("Date d'affectation %(d)s dans le futur.") % {"d": day.strftime("%d/%m/%Y")}
             )
@@ -157,25 +162,28 @@ class FrenchDateWidget(Widget):
             )
         return day
 
-    @staticmethod
-    def _serial(number: float) -> datetime.date:
-        if not 1 <= number < 2958466:
-            raise ValueError(_("Date impossible : %(v)s.") % {"v": number})
-        return EXCEL_EPOCH + datetime.timedelta(days=int(number))
 
-    def _parse(self, raw: str) -> datetime.date:
-        match = _DMY.match(raw)
-        try:
-            if match:
-                return datetime.date(int(match[3]), int(match[2]), int(match[1]))
-            match = _ISO.match(raw)
-            if match:
-                return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            raise ValueError(_("Date impossible : « %(v)s ».") % {"v": raw[:20]}) from None
-        if _NUMBER.match(raw):
-            return self._serial(float(raw))
-        raise ValueError(_("Date « %(v)s » illisible : jj/mm/aaaa attendu.") % {"v": raw[:20]})
+def _serial(number: float) -> datetime.date:
+    if not 1 <= number < 2958466:
+        raise ValueError(_("Date impossible : %(v)s.") % {"v": number})
+    return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date(raw: str) -> datetime.date:
+    """Files carry a handful of distinct dates: each one is parsed once."""
+    match = _DMY.match(raw)
+    try:
+        if match:
+            return datetime.date(int(match[3]), int(match[2]), int(match[1]))
+        match = _ISO.match(raw)
+        if match:
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(_("Date impossible : « %(v)s ».") % {"v": raw[:20]}) from None
+    if _NUMBER.match(raw):
+        return _serial(float(raw))
+    raise ValueError(_("Date « %(v)s » illisible : jj/mm/aaaa attendu.") % {"v": raw[:20]})
 
 
 class ModalityWidget(Widget):
