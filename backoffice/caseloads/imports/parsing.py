@@ -222,6 +222,8 @@ class SpreadsheetReader:
     def _xlsx_rows(self) -> Iterator[tuple[int, tuple]]:
         import openpyxl
 
+        _use_c_xml_parser()
+
         try:
             archive = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, EOFError) as error:
@@ -352,6 +354,23 @@ class SpreadsheetReader:
                 raise self._too_many_rows()
             width = len(cells)
             yield number, {key: (cells[i] if i < width else None) for key, i in positions}
+
+
+def _use_c_xml_parser() -> None:
+    """Lets openpyxl read worksheets with ElementTree's C parser instead of defusedxml's.
+
+    With defusedxml installed, openpyxl parses every cell through a pure-Python parser,
+    several times slower. Expat >= 2.4.1 caps entity amplification itself (billion
+    laughs) and ElementTree never loads external entities, so the C parser is as safe.
+    This is process-wide for openpyxl's worksheet reader, and only on such an expat.
+    """
+    import pyexpat
+    from xml.etree import ElementTree
+
+    from openpyxl.worksheet import _reader
+
+    if pyexpat.version_info >= (2, 4, 1):
+        _reader.iterparse = ElementTree.iterparse
 
 
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:

@@ -68,7 +68,8 @@ def import_progress(batch: ImportBatch) -> dict:
         "status": batch.status,
         "status_display": batch.get_status_display(),
         "percent": percent,
-        "running": batch.is_running,
+        # a queued background preview is waiting for a worker: keep polling
+        "running": batch.is_running or (batch.background and batch.status == ImportStatus.UPLOADED),
         "message": batch.message,
     }
 

@@ -100,3 +100,25 @@ def test_every_spreadsheet_we_write_neutralises_formulas(network, admin):
     values = [cell.value for line in sheet.iter_rows(min_row=2) for cell in line]
     assert values == [2, "'=cmd", "'@SUM(A1)", "erreur", 3, "Nom", "'+33 -1", "erreur"]
     assert all(cell.data_type != "f" for line in sheet.iter_rows() for cell in line)
+
+
+def test_an_xml_entity_bomb_inside_the_sheet_is_refused(network, admin):
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{laughs}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    original = xlsx_bytes([row("1000001A")])
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(original)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            target.writestr(info.filename, data)
+    _refused(upload(admin, buffer.getvalue()), "tronqué ou endommagé")
