@@ -1,18 +1,19 @@
 """A manager uploads a file in Chromium, reads the preview, confirms, then undoes."""
 
+import os
+
 import pytest
 
 from backoffice.caseloads.models import Assignment
 
 from .conftest import row, xlsx_bytes
 
+# Playwright's sync API keeps an event loop in the main thread, so Django takes every ORM
+# call there (even the test database set-up) for async code. Django's documented way out
+# for such tests; set at collection because the database set-up is session-scoped.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls are still sync."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def test_manager_imports_then_undoes_in_the_browser(page, live_server, network, manager, tmp_path):
