@@ -13,7 +13,10 @@ from .conftest import row, xlsx_bytes
 # for such tests; set at collection because the database set-up is session-scoped.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_manager_imports_then_undoes_in_the_browser(page, live_server, network, manager, tmp_path):

@@ -23,7 +23,13 @@ from backoffice.caseloads.models import Assignment, Jobseeker
 
 from .conftest import row, xlsx_bytes
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="kills a real worker process on PostgreSQL"
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -51,8 +57,6 @@ def _writing() -> bool:
 def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
     network, admin, tmp_path, settings
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("kills a real worker process on PostgreSQL")
     path = tmp_path / "big.xlsx"
     path.write_bytes(xlsx_bytes([row(f"{1000000 + i:07d}A") for i in range(3000)]))
     db = connection.settings_dict
