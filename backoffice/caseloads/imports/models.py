@@ -65,6 +65,8 @@ class ImportBatch(models.Model):
     warning_count = models.PositiveIntegerField(_("avertissements"), default=0)
     # [[row, column, message, level], ...] capped at MAILNET_IMPORT_MAX_STORED_ERRORS.
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    # Every wrong row's number, uncapped: apply leaves exactly these out.
+    error_rows = models.JSONField(_("lignes en erreur (numéros)"), default=list, blank=True)
     skip_errors = models.BooleanField(_("appliqué sans les lignes en erreur"), default=False)
     previewed_at = models.DateTimeField(_("analysé le"), null=True, blank=True)
     applied_at = models.DateTimeField(_("appliqué le"), null=True, blank=True)

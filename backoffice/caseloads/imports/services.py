@@ -140,6 +140,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     batch.kind = outcome.kind
     batch.unknown_columns = outcome.unknown_columns
     batch.errors = outcome.messages
+    batch.error_rows = sorted(outcome.error_rows)
     batch.previewed_at = timezone.now()
     _finish(batch, status=ImportStatus.PREVIEWED, message="")
     return batch
@@ -190,10 +191,7 @@ def import_batch_apply(
         locked.progress = 0
         locked.save()
     batch.refresh_from_db()
-    skip_rows = frozenset(row for row, _col, _msg, level in batch.errors if level == "erreur")
-    if batch.error_count and len(skip_rows) < batch.error_count:
-        # More errors than were stored: apply with the whole error set recomputed.
-        skip_rows = frozenset()
+    skip_rows = frozenset(batch.error_rows)
     try:
         with transaction.atomic():
             outcome = Engine(
