@@ -29,8 +29,27 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def _reference_data() -> None:
+    """Groups and modalities come from data migrations; a transactional test's flush
+    removes them, so put them back when missing."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Group
+
+    from backoffice.caseloads.models import Modality
+    from backoffice.organisation.roles import MANAGER, roles_sync
+
+    if not Group.objects.filter(name=MANAGER).exists():
+        roles_sync(django_apps)
+    if not Modality.objects.exists():
+        seed = importlib.import_module("backoffice.caseloads.migrations.0002_modalities")
+        seed.seed(django_apps, None)
+
+
 @pytest.fixture
 def network(db):
+    _reference_data()
     region = RegionFactory()
     home = AgencyFactory(code="01234", region=region)
     other = AgencyFactory(code="75001", region=region)
