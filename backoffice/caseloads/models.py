@@ -241,3 +241,6 @@ class Assignment(models.Model):
             )
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("La date de fin précède la date d'affectation.")})
+
+
+from .imports.models import ImportBatch, ImportChange  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from wagtail import hooks
 
+from .imports import wagtail_hooks as _imports_hooks  # noqa: F401  (imports screens)
 from .viewsets import CaseloadsViewSetGroup, EmployerChooserViewSet, JobseekerChooserViewSet
 
 

@@ -1,0 +1,107 @@
+"""A real worker process killed (SIGKILL) in the middle of an apply leaves nothing applied.
+
+PostgreSQL only: the worker is a separate `manage.py caseload_import` process on the test
+database, killed while its apply transaction is open.
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.db import connection
+
+from backoffice.caseloads.imports import services
+from backoffice.caseloads.imports.models import ImportBatch, ImportChange, ImportStatus
+from backoffice.caseloads.models import Assignment, Jobseeker
+
+from .conftest import row, xlsx_bytes
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="kills a real worker process on PostgreSQL"
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _wait_for(predicate, what: str, process, limit=300.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the worker ended before {what}: {process.stdout.read()}")
+        time.sleep(0.05)
+    pytest.fail(f"never saw {what}")
+
+
+def _writing() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND (query ILIKE 'COPY%%' OR query ILIKE 'INSERT%%' "
+            "OR state = 'idle in transaction')"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
+    network, admin, tmp_path, settings
+):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(xlsx_bytes([row(f"{1000000 + i:07d}A") for i in range(3000)]))
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MAILNET_VAR_DIR": str(tmp_path / "var"),
+    }
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # where the worker keeps the file
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "caseload_import", str(path), "--user", admin.username],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: ImportBatch.objects.filter(status=ImportStatus.APPLYING).exists(),
+            "the apply starting",
+            worker,
+        )
+        _wait_for(_writing, "the apply writing", worker)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+    assert Assignment.objects.count() == 0
+    assert Jobseeker.objects.count() == 0
+    assert ImportChange.objects.count() == 0
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.APPLYING
+
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
+        seconds=django_settings.MAILNET_IMPORT_STALE_SECONDS + 60
+    )
+    with time_machine.travel(later, tick=False):
+        assert services.import_batches_fail_stale() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    batch = services.import_batch_retry(batch=batch, user=admin)
+    batch = services.import_batch_apply(batch=batch, user=admin, sha256=batch.sha256)
+    assert batch.status == ImportStatus.APPLIED
+    assert Assignment.objects.count() == 3000
