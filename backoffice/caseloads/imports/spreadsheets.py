@@ -11,16 +11,9 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from backoffice.spreadsheets import neutralise_formula as neutralise
+
 from .parsing import COLUMNS
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _workbook_bytes(workbook: Workbook) -> bytes:
