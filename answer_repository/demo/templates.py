@@ -5,6 +5,8 @@ review in N days or None). Greeting and signature are added by the loader.
 """
 
 J = "jobseeker"
+# Sent by the deadline sweep as the holding notice, never offered as a reply: no labelled mail.
+HOLDING_NOTICE_CODE = "message-attente"
 E = "employer"
 
 TEMPLATES = [

@@ -10,7 +10,7 @@ import pytest
 
 from answer_repository.demo.evaluation import labelled_mails, suggestions_measure
 from answer_repository.demo.motifs import MOTIFS
-from answer_repository.demo.templates import TEMPLATES
+from answer_repository.demo.templates import HOLDING_NOTICE_CODE, TEMPLATES
 from answer_repository.models import AnswerTemplate, Motif
 from answer_repository.selectors import templates_published
 from answer_repository.suggest import templates_suggest
@@ -43,7 +43,7 @@ def demo_templates():
 def test_labelled_set_is_large_enough_and_covers_every_template():
     mails = labelled_mails()
     assert len(mails) >= 200
-    assert {m.expected for m in mails} == {t[0] for t in TEMPLATES}
+    assert {m.expected for m in mails} == {t[0] for t in TEMPLATES if t[0] != HOLDING_NOTICE_CODE}
     held_out = [m for m in mails if m.held_out]
     assert len(held_out) >= 40
 
