@@ -79,6 +79,7 @@ def test_weak_passwords_are_refused(password):
 def _run_deploy_check(extra_env):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings.production", **extra_env}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,

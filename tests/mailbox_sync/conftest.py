@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import skip_or_fail
 
+from .mailgen import SENDER
+
 CONFIG_TEMPLATE = Path(__file__).with_name("dovecot.conf.template")
 USERS = 30
 PASSWORD = "secret-imap"
@@ -111,6 +113,9 @@ def agency():
 
 @pytest.fixture
 def counsellor(agency):
-    from tests.factories import CounsellorFactory
+    from tests.factories import AssignmentFactory, CounsellorFactory, JobseekerFactory
 
-    return CounsellorFactory(agency=agency, public_address="claire.dupont@mailnet.test")
+    counsellor = CounsellorFactory(agency=agency, public_address="claire.dupont@mailnet.test")
+    # The generated mails come from a jobseeker this counsellor follows (mailgen.SENDER).
+    AssignmentFactory(counsellor=counsellor, jobseeker=JobseekerFactory(email=SENDER))
+    return counsellor

@@ -27,12 +27,16 @@ BODY = (
 )
 
 
+# A jobseeker followed by the tests' counsellor, so the real ingest files each mail.
+SENDER = "camille.martin@example.org"
+
+
 def mail_generate(index: int, *, to: str, sender: str | None = None, rng=None) -> bytes:
     rng = rng or random.Random(index)
     subject = SUBJECTS[index % len(SUBJECTS)]
     name = f"Camille Martin {index}"
     msg = EmailMessage()
-    msg["From"] = f"{name} <{sender or f'de{index}@example.org'}>"
+    msg["From"] = f"{name} <{sender or SENDER}>"
     msg["To"] = to
     msg["Subject"] = f"{subject} (n° {index})"
     msg["Date"] = format_datetime(datetime(2026, 11, 2, 9, tzinfo=UTC) + timedelta(minutes=index))
