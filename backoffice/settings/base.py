@@ -255,3 +255,13 @@ MAILNET_SLA_SWEEP_BATCH = _env_int("MAILNET_SLA_SWEEP_BATCH", 500)
 MAILNET_SLA_HOLDING_TEMPLATE = _env("MAILNET_SLA_HOLDING_TEMPLATE", "Message d'attente")
 MAILNET_SLA_CONTACT_HOUR = _env_int("MAILNET_SLA_CONTACT_HOUR", 10)
 MAILNET_SLA_MESSAGE_ID_DOMAIN = _env("MAILNET_SLA_MESSAGE_ID_DOMAIN", "mailnet.test")
+
+# --- [reports] ---
+# Days recomputed by the nightly roll-up (late mail and late sweeps of those days included).
+MAILNET_REPORTS_ROLLUP_DAYS = _env_int("MAILNET_REPORTS_ROLLUP_DAYS", 3)
+# How long finished Excel exports stay downloadable in the Exports screen.
+MAILNET_REPORTS_EXPORT_RETENTION_DAYS = _env_int("MAILNET_REPORTS_EXPORT_RETENTION_DAYS", 90)
+# How long a satisfaction link in a reply stays valid.
+MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_DAYS", 30)
+# Above this many roll-up rows, the screen's workbook is built as a background export job.
+MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)
