@@ -1,6 +1,6 @@
 """Reads of the reports: facts of a day, indicators over a period, report scopes."""
 
-from .facts import Facts, FactKey, day_facts  # noqa: F401
+from .facts import FactKey, Facts, day_facts  # noqa: F401
 from .indicators import (  # noqa: F401
     ReportRow,
     counsellors_to_support,

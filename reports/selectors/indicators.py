@@ -270,21 +270,21 @@ def report_rows(
 
     # Denominators: caseloads and counsellors, one grouped query each.
     filters = filters or {}
-    if group_by in CASELOAD_PATHS or group_by == "total":
-        if not filters.get("audience") or filters.get("audience") == Audience.JOBSEEKERS:
-            caseloads = _open_referent_assignments(period.end, scope)
-            caseloads = _narrow(caseloads, filters, "counsellor__agency")
-            path = CASELOAD_PATHS.get(group_by)
-            if path is None:
-                total = caseloads.count()
-                counts = {"total": total}
-            else:
-                counts = dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
-            for key, count in counts.items():
-                if count and key not in grouped and group_by != "modality":
-                    grouped[key] = ReportRow(key=key, label="")
-                if key in grouped:
-                    grouped[key].caseload = count
+    wants_caseload = group_by in CASELOAD_PATHS or group_by == "total"
+    if wants_caseload and filters.get("audience") in (None, "", Audience.JOBSEEKERS):
+        caseloads = _open_referent_assignments(period.end, scope)
+        caseloads = _narrow(caseloads, filters, "counsellor__agency")
+        path = CASELOAD_PATHS.get(group_by)
+        if path is None:
+            total = caseloads.count()
+            counts = {"total": total}
+        else:
+            counts = dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+        for key, count in counts.items():
+            if count and key not in grouped and group_by != "modality":
+                grouped[key] = ReportRow(key=key, label="")
+            if key in grouped:
+                grouped[key].caseload = count
     if group_by in COUNSELLOR_PATHS or group_by == "total":
         members = _narrow(active_counsellors(scope), filters, "agency", counsellors=True)
         per_group: dict[object, set] = defaultdict(set)

@@ -38,13 +38,15 @@ class ReportScope:
         return [g for g in GROUPINGS_ALL if g != "counsellor"]
 
     def agency_filter(self, path: str = "agency") -> Q:
-        """A Q narrowing any model with a path to an agency to this scope."""
+        """A Q narrowing a model with a path to an agency ('': Agency itself) to this scope."""
         if self.everything:
             return Q()
+        agency = f"{path}_id" if path else "pk"
+        region = f"{path}__region_id" if path else "region_id"
         if self.agency_ids:
-            return Q(**{f"{path}_id__in": self.agency_ids})
+            return Q(**{f"{agency}__in": self.agency_ids})
         if self.region_ids:
-            return Q(**{f"{path}__region_id__in": self.region_ids})
+            return Q(**{f"{region}__in": self.region_ids})
         return Q(pk__in=[])
 
     def agency_ids_or_none(self):

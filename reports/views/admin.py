@@ -248,7 +248,7 @@ def workbook_view(request):
     if not scope.allowed:
         raise PermissionDenied
     filterset = ReportFilterSet(request.GET, DailyRollup.objects.none(), request=request)
-    period, _group_by, filters = filterset.report_parameters()
+    period, _group_by, _filters = filterset.report_parameters()
     size = (
         DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
         .filter(scope.agency_filter())
