@@ -140,3 +140,9 @@ def manager_a1(week):
 @pytest.fixture
 def counsellor_user(week):
     return week.c1.user
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Export files land in a temporary folder, never in var/."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
