@@ -110,16 +110,22 @@ class ReportRow:
         return round(self.rating_sum / self.ratings, 2) if self.ratings else None
 
     def add(self, day_row: FactRow, *, last_day: dt.date) -> None:
+        # Spelled out rather than looped over COUNTERS: this runs once per roll-up row.
         facts = day_row.facts
-        for name in COUNTERS:
-            if name == "unanswered_end":
-                continue
-            setattr(self, name, getattr(self, name) + getattr(facts, name))
+        self.received += facts.received
+        self.answered += facts.answered
+        self.answered_within += facts.answered_within
+        self.holding_notices += facts.holding_notices
+        self.breaches += facts.breaches
+        self.new_contacts += facts.new_contacts
+        self.ratings += facts.ratings
+        self.rating_sum += facts.rating_sum
         if day_row.key.audience == Audience.JOBSEEKERS:
             self.received_jobseekers += facts.received
         if day_row.day == last_day:
             self.unanswered_end += facts.unanswered_end
-        self.response_hours.extend(facts.response_hours)
+        if facts.response_hours:
+            self.response_hours.extend(facts.response_hours)
 
 
 # --- reading facts -----------------------------------------------------------------------
