@@ -46,6 +46,8 @@ class DailyRollup(models.Model):
     new_contacts = models.PositiveIntegerField(_("nouveaux contacts"), default=0)
     ratings = models.PositiveIntegerField(_("notes reçues"), default=0)
     rating_sum = models.PositiveIntegerField(_("somme des notes"), default=0)
+    # False for a row that only carries a backlog (no activity that day).
+    flow = models.BooleanField(_("activité"), default=True)
     # Business hours of every reply of the day: exact medians and percentiles over any period.
     response_hours = models.JSONField(_("délais de réponse (heures ouvrées)"), default=list)
 
@@ -55,6 +57,9 @@ class DailyRollup(models.Model):
         indexes = [
             models.Index(fields=["day", "region"], name="rollup_day_region"),
             models.Index(fields=["day", "agency"], name="rollup_day_agency"),
+            models.Index(
+                fields=["day", "region"], name="rollup_flow_day", condition=models.Q(flow=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,9 @@ class FactRow:
     day: dt.date
     key: FactKey
     facts: Facts
+    # A day's total of roll-up rows that hold only a backlog (no activity): counted for the
+    # "day" grouping only, so a month does not read every counsellor's row of every day.
+    backlog_only: bool = False
 
 
 @dataclass
@@ -144,15 +147,32 @@ ROLLUP_FIELDS = (
 )
 
 
-def _rollup_rows(days: list[dt.date], scope: ReportScope, extra: Q) -> Iterator[FactRow]:
+NO_KEY = FactKey(None, None, None, None, None, None, "")
+
+
+def _rollup_rows(
+    days: list[dt.date], last_day: dt.date, scope: ReportScope, extra: Q
+) -> Iterator[FactRow]:
+    """Rows with activity of every day, every row of the last day, and one backlog total
+    per other day (backlog-only rows are most rows of a day, and only the last one counts)."""
     if not days:
         return
-    qs = DailyRollup.objects.filter(day__in=days).filter(scope.agency_filter()).filter(extra)
+    scoped = DailyRollup.objects.filter(day__in=days).filter(scope.agency_filter()).filter(extra)
+    qs = scoped.filter(Q(flow=True) | Q(day=last_day))
     for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=5000):
         day, *key_values = values[:8]
         counts = values[8:-1]
         facts = Facts(*counts, response_hours=values[-1] or [])
         yield FactRow(day, FactKey(*key_values), facts)
+    backlog = (
+        scoped.filter(flow=False)
+        .exclude(day=last_day)
+        .values_list("day")
+        .annotate(total=Sum("unanswered_end"))
+        .order_by()
+    )
+    for day, total in backlog:
+        yield FactRow(day, NO_KEY, Facts(unanswered_end=total or 0), backlog_only=True)
 
 
 def _key_matches(key: FactKey, extra_filters: dict) -> bool:
@@ -176,7 +196,8 @@ def fact_rows(
             "day", flat=True
         )
     )
-    yield from _rollup_rows(sorted(rolled), scope, Q(**filters))
+    last_day = min(period.end, today)
+    yield from _rollup_rows(sorted(rolled), last_day, scope, Q(**filters))
     live_days = [d for d in days if d not in rolled]
     if live_days:
         agency_ids = scope.agency_ids_or_none()
@@ -261,6 +282,11 @@ def report_rows(
     answering: dict[object, set] = defaultdict(set)
     last_day = min(period.end, today or timezone.localdate())
     for row in rows:
+        if row.backlog_only:
+            if group_by == "day":
+                day_row = grouped.setdefault(row.day, ReportRow(key=row.day, label=""))
+                day_row.unanswered_end += row.facts.unanswered_end
+            continue
         if group_by == "total":
             key = "total"
         elif group_by == "day":

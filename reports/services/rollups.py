@@ -40,6 +40,14 @@ def rollup_day_recompute(*, day: dt.date) -> int:
             ratings=f.ratings,
             rating_sum=f.rating_sum,
             response_hours=f.response_hours,
+            flow=bool(
+                f.received
+                or f.answered
+                or f.holding_notices
+                or f.breaches
+                or f.new_contacts
+                or f.ratings
+            ),
         )
         for key, f in facts.items()
     ]

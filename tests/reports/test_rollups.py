@@ -98,9 +98,14 @@ def test_past_days_from_rollups_and_today_live_agree_with_raw_messages(week):
 
 def test_whole_week_from_rollups_agrees_with_raw_and_by_region(week, after_week):
     live_rows = report_rows(period=WEEK, group_by="region", scope=NATIONAL)
+    live_days = report_rows(period=WEEK, group_by="day", scope=NATIONAL)
     for day in WEEK.days:
         rollup_day_recompute(day=day)
+    assert DailyRollup.objects.filter(flow=False).exists()  # backlog-only rows exist
     rolled_rows = report_rows(period=WEEK, group_by="region", scope=NATIONAL)
+    rolled_days = report_rows(period=WEEK, group_by="day", scope=NATIONAL)
+    assert [headline(r) for r in rolled_days] == [headline(r) for r in live_days]
+    assert [r.unanswered_end for r in rolled_days] == [2, 2, 3, 3, 1, 2, 2]
     assert [headline(r) for r in rolled_rows] == [headline(r) for r in live_rows]
     assert headline(report_totals(period=WEEK, scope=NATIONAL)) == raw_recount(
         WEEK, paris("2026-03-16 00:00")
