@@ -318,6 +318,17 @@ def test_bench_reports():
         started = time.perf_counter()
         rows = rollup_day_recompute(day=dt.date(2025, 11, 17))
         one_day = time.perf_counter() - started
+        if os.environ.get("MAILNET_BENCH_REPORTS_PROFILE"):
+            import cProfile
+            import pstats
+
+            cProfile.runctx(
+                "rollup_day_recompute(day=dt.date(2025, 11, 18))",
+                globals(),
+                locals(),
+                "/tmp/reports-rollup.prof",
+            )
+            pstats.Stats("/tmp/reports-rollup.prof").sort_stats("tottime").print_stats(15)
         print(f"[reports] nightly roll-up of one day: {one_day:.2f} s ({rows} rows) [< 30 s]")
         started = time.perf_counter()
         for day in MONTH.days:
