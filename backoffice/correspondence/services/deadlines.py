@@ -41,9 +41,7 @@ def thread_deadline_start(*, thread: Thread, received_at: dt.datetime) -> dt.dat
         thread.due_at = locked.due_at
         return locked.due_at
     start = locked.awaiting_since or received_at
-    due_at = business_deadline(
-        start, settings.MAILNET_SLA_HOURS, agency_calendar(agency=locked.agency)
-    )
+    due_at = business_deadline(start, settings.MAILNET_SLA_HOURS, agency_calendar(agency=locked.agency))
     fields = {"due_at": due_at, "warned_at": None, "breached_at": None}
     if locked.awaiting_since is None:
         fields["awaiting_since"] = start

@@ -73,9 +73,7 @@ class HoldingTemplate:
         person = thread.jobseeker
         values = {
             "prenom": person.first_name if person else "",
-            "nom": person.last_name
-            if person
-            else (thread.employer.name if thread.employer else ""),
+            "nom": person.last_name if person else (thread.employer.name if thread.employer else ""),
             "identifiant": person.identifier if person else "",
             "conseiller": (counsellor.full_name if counsellor else "") or "Votre conseiller",
             "agence": f"Agence {thread.agency.name}",

@@ -151,7 +151,9 @@ def _load(ids: list[int], *, with_last_incoming: bool = False) -> list[Thread]:
     return list(queryset.order_by("due_at"))
 
 
-def _mail_to_staff(*, thread, person, kind, key, subject, body, now, cap, report, mails) -> None:
+def _mail_to_staff(
+    *, thread, person, kind, key, subject, body, now, cap, report, mails
+) -> None:
     address = person.user.email if person and person.user.email else ""
     if not address:
         return
@@ -175,7 +177,9 @@ def _mail_to_staff(*, thread, person, kind, key, subject, body, now, cap, report
 def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
     threads = _load(ids)
     context = _Context(threads, now)
-    cap = _Cap([(p.user.email if p else "") for p in map(context.acting_for, threads)], now)
+    cap = _Cap(
+        [(p.user.email if p else "") for p in map(context.acting_for, threads)], now
+    )
     events, mails = [], []
     for thread in threads:
         target = context.acting_for(thread)
@@ -188,9 +192,7 @@ def _warn_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
                 recipient=target,
             )
         )
-        subject, body = notices.warning_text(
-            thread=thread, calendar=context.calendar(thread.agency)
-        )
+        subject, body = notices.warning_text(thread=thread, calendar=context.calendar(thread.agency))
         _mail_to_staff(
             thread=thread,
             person=target,
