@@ -281,3 +281,13 @@ MAILNET_IMPORT_MAX_UNCOMPRESSED_BYTES = _env_int(
 MAILNET_IMPORT_TASK_TIMEOUT = _env_int("MAILNET_IMPORT_TASK_TIMEOUT", 3600)
 MAILNET_IMPORT_STALE_SECONDS = _env_int("MAILNET_IMPORT_STALE_SECONDS", 2 * 3600)
 MAILNET_IMPORT_MAX_STORED_ERRORS = 20_000
+
+# --- [reports] ---
+# Days recomputed by the nightly roll-up (late mail and late sweeps of those days included).
+MAILNET_REPORTS_ROLLUP_DAYS = _env_int("MAILNET_REPORTS_ROLLUP_DAYS", 3)
+# How long finished Excel exports stay downloadable in the Exports screen.
+MAILNET_REPORTS_EXPORT_RETENTION_DAYS = _env_int("MAILNET_REPORTS_EXPORT_RETENTION_DAYS", 90)
+# How long a satisfaction link in a reply stays valid.
+MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_DAYS", 30)
+# Above this many roll-up rows, the screen's workbook is built as a background export job.
+MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)

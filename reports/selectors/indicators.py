@@ -1,0 +1,391 @@
+"""Indicators over a period, grouped by one dimension, within a report scope.
+
+Past days are read from the daily roll-up; today (and any past day not rolled up yet) is
+computed live with `day_facts`, so the same definitions hold everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
+from backoffice.organisation.models import Agency, Counsellor, Region, Team
+
+from ..models import Audience, DailyRollup, RollupDay
+from ..periods import Period
+from .facts import COUNTERS, FactKey, Facts, day_facts
+from .scope import ReportScope
+
+GROUP_LABELS = {
+    "region": _("Région"),
+    "agency": _("Agence"),
+    "team": _("Équipe"),
+    "counsellor": _("Conseiller"),
+    "modality": _("Modalité de suivi"),
+    "motif": _("Motif"),
+    "audience": _("Public"),
+    "day": _("Jour"),
+    "total": _("Total"),
+}
+KEY_FIELDS = {
+    "region": "region_id",
+    "agency": "agency_id",
+    "team": "team_id",
+    "counsellor": "counsellor_id",
+    "modality": "modality_id",
+    "motif": "motif_id",
+    "audience": "audience",
+}
+NOT_SET = _("non renseigné")
+MOTIF_NOT_WIRED = _("non renseigné (motifs pas encore reliés aux fils)")
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One (day, key) line of facts, from the roll-up or live."""
+
+    day: dt.date
+    key: FactKey
+    facts: Facts
+    # A day's total of roll-up rows that hold only a backlog (no activity): counted for the
+    # "day" grouping only, so a month does not read every counsellor's row of every day.
+    backlog_only: bool = False
+
+
+@dataclass
+class ReportRow:
+    key: object
+    label: str
+    received: int = 0
+    received_jobseekers: int = 0
+    answered: int = 0
+    answered_within: int = 0
+    unanswered_end: int = 0
+    holding_notices: int = 0
+    breaches: int = 0
+    new_contacts: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    response_hours: list[float] = field(default_factory=list, repr=False)
+    caseload: int | None = None
+    counsellors: int | None = None
+    counsellors_answering: int | None = None
+
+    @property
+    def within_rate(self) -> float | None:
+        return self.answered_within / self.answered if self.answered else None
+
+    @property
+    def median_hours(self) -> float | None:
+        return round(statistics.median(self.response_hours), 2) if self.response_hours else None
+
+    @property
+    def p90_hours(self) -> float | None:
+        """Nearest-rank 90th percentile: the smallest time at least 90 % of replies beat."""
+        if not self.response_hours:
+            return None
+        ordered = sorted(self.response_hours)
+        return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 2)
+
+    @property
+    def per_100_jobseekers(self) -> float | None:
+        if not self.caseload:
+            return None
+        return round(100 * self.received_jobseekers / self.caseload, 2)
+
+    @property
+    def adoption_rate(self) -> float | None:
+        if not self.counsellors:
+            return None
+        return (self.counsellors_answering or 0) / self.counsellors
+
+    @property
+    def satisfaction(self) -> float | None:
+        return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+    def add(self, day_row: FactRow, *, last_day: dt.date) -> None:
+        # Spelled out rather than looped over COUNTERS: this runs once per roll-up row.
+        facts = day_row.facts
+        self.received += facts.received
+        self.answered += facts.answered
+        self.answered_within += facts.answered_within
+        self.holding_notices += facts.holding_notices
+        self.breaches += facts.breaches
+        self.new_contacts += facts.new_contacts
+        self.ratings += facts.ratings
+        self.rating_sum += facts.rating_sum
+        if day_row.key.audience == Audience.JOBSEEKERS:
+            self.received_jobseekers += facts.received
+        if day_row.day == last_day:
+            self.unanswered_end += facts.unanswered_end
+        if facts.response_hours:
+            self.response_hours.extend(facts.response_hours)
+
+
+# --- reading facts -----------------------------------------------------------------------
+
+ROLLUP_FIELDS = (
+    "day",
+    "region_id",
+    "agency_id",
+    "team_id",
+    "counsellor_id",
+    "modality_id",
+    "motif_id",
+    "audience",
+    *COUNTERS,
+    "response_hours",
+)
+
+
+NO_KEY = FactKey(None, None, None, None, None, None, "")
+
+
+def _rollup_rows(
+    days: list[dt.date], last_day: dt.date, scope: ReportScope, extra: Q
+) -> Iterator[FactRow]:
+    """Rows with activity of every day, every row of the last day, and one backlog total
+    per other day (backlog-only rows are most rows of a day, and only the last one counts)."""
+    if not days:
+        return
+    scoped = DailyRollup.objects.filter(day__in=days).filter(scope.agency_filter()).filter(extra)
+    qs = scoped.filter(Q(flow=True) | Q(day=last_day))
+    for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=5000):
+        day, *key_values = values[:8]
+        counts = values[8:-1]
+        facts = Facts(*counts, response_hours=values[-1] or [])
+        yield FactRow(day, FactKey(*key_values), facts)
+    backlog = (
+        scoped.filter(flow=False)
+        .exclude(day=last_day)
+        .values_list("day")
+        .annotate(total=Sum("unanswered_end"))
+        .order_by()
+    )
+    for day, total in backlog:
+        yield FactRow(day, NO_KEY, Facts(unanswered_end=total or 0), backlog_only=True)
+
+
+def _key_matches(key: FactKey, extra_filters: dict) -> bool:
+    return all(getattr(key, name) == value for name, value in extra_filters.items())
+
+
+def fact_rows(
+    *,
+    period: Period,
+    scope: ReportScope,
+    filters: dict | None = None,
+    today: dt.date | None = None,
+) -> Iterator[FactRow]:
+    """Every (day, key) of the period within the scope; `filters` maps key fields
+    (region_id, agency_id, modality_id, audience...) to the one value they must have."""
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    today = today or timezone.localdate()
+    days = [d for d in period.days if d <= today]
+    rolled = set(
+        RollupDay.objects.filter(day__in=[d for d in days if d < today]).values_list(
+            "day", flat=True
+        )
+    )
+    last_day = min(period.end, today)
+    yield from _rollup_rows(sorted(rolled), last_day, scope, Q(**filters))
+    live_days = [d for d in days if d not in rolled]
+    if live_days:
+        agency_ids = scope.agency_ids_or_none()
+        for day in live_days:
+            for key, facts in day_facts(day=day, agency_ids=agency_ids).items():
+                if _key_matches(key, filters):
+                    yield FactRow(day, key, facts)
+
+
+# --- grouping ----------------------------------------------------------------------------
+
+
+def _labels(group_by: str, keys: Iterable) -> dict:
+    ids = [k for k in keys if k is not None]
+    if group_by == "region":
+        return {r.pk: r.name for r in Region.objects.filter(pk__in=ids)}
+    if group_by == "agency":
+        return {a.pk: str(a) for a in Agency.objects.filter(pk__in=ids)}
+    if group_by == "team":
+        return {t.pk: str(t) for t in Team.objects.filter(pk__in=ids).select_related("agency")}
+    if group_by == "counsellor":
+        return {
+            c.pk: f"{c.full_name} ({c.matricule})"
+            for c in Counsellor.objects.filter(pk__in=ids).select_related("user")
+        }
+    if group_by == "modality":
+        return {m.pk: m.name for m in Modality.objects.filter(pk__in=ids)}
+    if group_by == "audience":
+        return dict(Audience.choices)
+    if group_by == "day":
+        return {d: f"{d:%d/%m/%Y}" for d in ids}
+    return {}
+
+
+def _open_referent_assignments(end: dt.date, scope: ReportScope):
+    return Assignment.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=end),
+        kind=AssignmentKind.REFERENT,
+        jobseeker__isnull=False,
+        starts_on__lte=end,
+    ).filter(scope.agency_filter("counsellor__agency"))
+
+
+CASELOAD_PATHS = {
+    "region": "counsellor__agency__region_id",
+    "agency": "counsellor__agency_id",
+    "team": "counsellor__team_id",
+    "counsellor": "counsellor_id",
+    "modality": "modality_id",
+}
+COUNSELLOR_PATHS = {
+    "region": "agency__region_id",
+    "agency": "agency_id",
+    "team": "team_id",
+    "counsellor": "pk",
+}
+
+
+def active_counsellors(scope: ReportScope):
+    """The counsellors adoption is measured on: active, with a public address, in scope."""
+    return Counsellor.objects.filter(is_active=True, public_address__isnull=False).filter(
+        scope.agency_filter()
+    )
+
+
+def report_rows(
+    *,
+    period: Period,
+    group_by: str,
+    scope: ReportScope,
+    filters: dict | None = None,
+    today: dt.date | None = None,
+    rows: list[FactRow] | None = None,
+) -> list[ReportRow]:
+    """The indicators of `period` in `scope`, one row per value of `group_by` (or "total",
+    or "day"), sorted by label. Raises PermissionError for a grouping the scope may not see."""
+    if group_by == "counsellor" and not scope.counsellor_level:
+        raise PermissionError("counsellor-level figures are not in this scope")
+    if rows is None:
+        rows = list(fact_rows(period=period, scope=scope, filters=filters, today=today))
+    grouped: dict[object, ReportRow] = {}
+    answering: dict[object, set] = defaultdict(set)
+    last_day = min(period.end, today or timezone.localdate())
+    for row in rows:
+        if row.backlog_only:
+            if group_by == "day":
+                day_row = grouped.setdefault(row.day, ReportRow(key=row.day, label=""))
+                day_row.unanswered_end += row.facts.unanswered_end
+            continue
+        if group_by == "total":
+            key = "total"
+        elif group_by == "day":
+            key = row.day
+        else:
+            key = getattr(row.key, KEY_FIELDS[group_by])
+        report_row = grouped.get(key)
+        if report_row is None:
+            report_row = grouped[key] = ReportRow(key=key, label="")
+        report_row.add(row, last_day=row.day if group_by == "day" else last_day)
+        if row.facts.answered and row.key.counsellor_id:
+            answering[key].add(row.key.counsellor_id)
+
+    # Denominators: caseloads and counsellors, one grouped query each.
+    filters = filters or {}
+    wants_caseload = group_by in CASELOAD_PATHS or group_by == "total"
+    if wants_caseload and filters.get("audience") in (None, "", Audience.JOBSEEKERS):
+        caseloads = _open_referent_assignments(period.end, scope)
+        caseloads = _narrow(caseloads, filters, "counsellor__agency")
+        path = CASELOAD_PATHS.get(group_by)
+        if path is None:
+            total = caseloads.count()
+            counts = {"total": total}
+        else:
+            counts = dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+        for key, count in counts.items():
+            if count and key not in grouped and group_by != "modality":
+                grouped[key] = ReportRow(key=key, label="")
+            if key in grouped:
+                grouped[key].caseload = count
+    if group_by in COUNSELLOR_PATHS or group_by == "total":
+        members = _narrow(active_counsellors(scope), filters, "agency", counsellors=True)
+        per_group: dict[object, set] = defaultdict(set)
+        for pk, group in members.values_list("pk", COUNSELLOR_PATHS.get(group_by, "pk")):
+            per_group["total" if group_by == "total" else group].add(pk)
+        for key, ids in per_group.items():
+            if key not in grouped:
+                grouped[key] = ReportRow(key=key, label="")
+            grouped[key].counsellors = len(ids)
+            grouped[key].counsellors_answering = len(ids & answering.get(key, set()))
+
+    labels = _labels(group_by, grouped)
+    for key, row in grouped.items():
+        if group_by == "total":
+            row.label = str(GROUP_LABELS["total"])
+        elif group_by == "motif" and key is None:
+            row.label = str(MOTIF_NOT_WIRED)
+        else:
+            row.label = str(labels.get(key, NOT_SET))
+    if group_by == "day":
+        return [grouped[k] for k in sorted(grouped)]
+    return sorted(grouped.values(), key=lambda r: (r.key is None, r.label))
+
+
+def _narrow(qs, filters: dict, agency_path: str, counsellors: bool = False):
+    if filters.get("region_id"):
+        qs = qs.filter(**{f"{agency_path}__region_id": filters["region_id"]})
+    if filters.get("agency_id"):
+        qs = qs.filter(**{f"{agency_path}_id": filters["agency_id"]})
+    if filters.get("team_id"):
+        qs = qs.filter(**{"team_id" if counsellors else "counsellor__team_id": filters["team_id"]})
+    if filters.get("counsellor_id"):
+        qs = qs.filter(**{"pk" if counsellors else "counsellor_id": filters["counsellor_id"]})
+    if filters.get("modality_id") and not counsellors:
+        qs = qs.filter(modality_id=filters["modality_id"])
+    return qs
+
+
+def report_totals(**kwargs) -> ReportRow:
+    """The indicators of the whole period and scope, as one row."""
+    rows = report_rows(group_by="total", **kwargs)
+    return rows[0] if rows else ReportRow(key="total", label=str(GROUP_LABELS["total"]))
+
+
+def counsellors_to_support(
+    *, period: Period, scope: ReportScope, rows: list[FactRow] | None = None, today=None
+) -> list[dict]:
+    """Active counsellors in scope who answered no mail in the period, with what they
+    received and still have waiting. Never for a scope without counsellor-level figures."""
+    if not scope.counsellor_level:
+        raise PermissionError("counsellor-level figures are not in this scope")
+    by_counsellor = {
+        r.key: r
+        for r in report_rows(
+            period=period, group_by="counsellor", scope=scope, rows=rows, today=today
+        )
+    }
+    result = []
+    for counsellor in active_counsellors(scope).select_related("user", "agency", "team"):
+        row = by_counsellor.get(counsellor.pk)
+        if row is None or not row.answered:
+            result.append(
+                {
+                    "counsellor": counsellor,
+                    "agency": counsellor.agency,
+                    "team": counsellor.team,
+                    "received": row.received if row else 0,
+                    "unanswered_end": row.unanswered_end if row else 0,
+                }
+            )
+    result.sort(key=lambda d: (-d["received"], str(d["counsellor"])))
+    return result

@@ -1,0 +1,1 @@
+"""Writes of the reports: roll-ups, ratings and export jobs (only the reports' own models)."""

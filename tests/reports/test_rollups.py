@@ -1,0 +1,139 @@
+"""The daily roll-up: idempotent, and reports built on it agree with the raw messages."""
+
+import datetime as dt
+import statistics
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django_q.models import Schedule
+
+from backoffice.correspondence.models import Message, Thread
+from backoffice.correspondence.services.deadlines import agency_calendar
+from backoffice.correspondence.sla import business_hours_between
+from reports.models import DailyRollup, RollupDay
+from reports.periods import Period
+from reports.selectors import ReportScope, report_rows, report_totals
+from reports.services.rollups import rollup_day_recompute
+from reports.tasks import reports_nightly
+
+from .conftest import WEEK
+from .factories import incoming, paris, reply
+
+pytestmark = pytest.mark.django_db
+NATIONAL = ReportScope.national()
+
+
+def raw_recount(period: Period, moment_end):
+    """An independent, brute-force count over every message of every thread."""
+    received = answered = within = unanswered = 0
+    hours = []
+    for thread in Thread.objects.select_related("agency"):
+        calendar = agency_calendar(agency=thread.agency)
+        wait_start = None
+        messages = list(thread.messages.order_by("received_at", "pk"))
+        for message in messages:
+            local_day = message.received_at.astimezone(calendar.tz).date()
+            in_period = period.start <= local_day <= period.end
+            if message.kind != Message.Kind.NORMAL:
+                continue
+            if message.direction == Message.Direction.INCOMING:
+                received += in_period
+                wait_start = wait_start or message.received_at
+            elif wait_start is not None:
+                if in_period:
+                    h = business_hours_between(wait_start, message.received_at, calendar)
+                    answered += 1
+                    within += h <= 72
+                    hours.append(h)
+                wait_start = None
+        last_in = max(
+            (
+                m.received_at
+                for m in messages
+                if m.direction == "in" and m.kind == "normal" and m.received_at < moment_end
+            ),
+            default=None,
+        )
+        last_out = max(
+            (
+                m.received_at
+                for m in messages
+                if m.direction == "out" and m.kind == "normal" and m.received_at < moment_end
+            ),
+            default=None,
+        )
+        unanswered += bool(last_in and (last_out is None or last_out < last_in))
+    return received, answered, within, unanswered, statistics.median(hours)
+
+
+def headline(row):
+    return row.received, row.answered, row.answered_within, row.unanswered_end, row.median_hours
+
+
+def test_rollup_of_a_day_is_idempotent(week):
+    first = rollup_day_recompute(day=dt.date(2026, 3, 13))
+    rows = sorted(DailyRollup.objects.values_list("counsellor_id", "answered", "response_hours"))
+    assert rollup_day_recompute(day=dt.date(2026, 3, 13)) == first
+    assert (
+        sorted(DailyRollup.objects.values_list("counsellor_id", "answered", "response_hours"))
+        == rows
+    )
+    assert RollupDay.objects.get(day=dt.date(2026, 3, 13)).rows == first
+
+
+def test_past_days_from_rollups_and_today_live_agree_with_raw_messages(week):
+    # Friday 13 March, 18:00: Monday to Thursday rolled up, Friday live.
+    with time_machine.travel(paris("2026-03-13 18:00"), tick=False):
+        call_command("reports_rollup", day="2026-03-09", until="2026-03-12")
+        assert RollupDay.objects.count() == 4
+        period = Period(dt.date(2026, 3, 9), dt.date(2026, 3, 13))
+        mixed = report_totals(period=period, scope=NATIONAL)
+        DailyRollup.objects.all().delete()
+        RollupDay.objects.all().delete()
+        live = report_totals(period=period, scope=NATIONAL)
+    raw = raw_recount(period, paris("2026-03-14 00:00"))
+    assert headline(mixed) == headline(live) == raw == (5, 3, 2, 1, 42.0)
+
+
+def test_whole_week_from_rollups_agrees_with_raw_and_by_region(week, after_week):
+    live_rows = report_rows(period=WEEK, group_by="region", scope=NATIONAL)
+    live_days = report_rows(period=WEEK, group_by="day", scope=NATIONAL)
+    for day in WEEK.days:
+        rollup_day_recompute(day=day)
+    assert DailyRollup.objects.filter(flow=False).exists()  # backlog-only rows exist
+    rolled_rows = report_rows(period=WEEK, group_by="region", scope=NATIONAL)
+    rolled_days = report_rows(period=WEEK, group_by="day", scope=NATIONAL)
+    assert [headline(r) for r in rolled_days] == [headline(r) for r in live_days]
+    assert [r.unanswered_end for r in rolled_days] == [2, 2, 3, 3, 1, 2, 2]
+    assert [headline(r) for r in rolled_rows] == [headline(r) for r in live_rows]
+    assert headline(report_totals(period=WEEK, scope=NATIONAL)) == raw_recount(
+        WEEK, paris("2026-03-16 00:00")
+    )
+
+
+def test_late_mail_is_counted_once_the_day_is_recomputed(week, after_week):
+    rollup_day_recompute(day=dt.date(2026, 3, 12))
+    before = report_totals(period=Period.day(dt.date(2026, 3, 12)), scope=NATIONAL)
+    thread = week.threads[0]
+    incoming(thread, "2026-03-12 09:00")
+    reply(thread, "2026-03-12 10:00")
+    stale = report_totals(period=Period.day(dt.date(2026, 3, 12)), scope=NATIONAL)
+    assert stale.received == before.received == 0
+    rollup_day_recompute(day=dt.date(2026, 3, 12))
+    fresh = report_totals(period=Period.day(dt.date(2026, 3, 12)), scope=NATIONAL)
+    assert (fresh.received, fresh.answered, fresh.median_hours) == (1, 1, 1.0)
+
+
+def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
+    assert Schedule.objects.filter(
+        name="mailnet-reports-nightly", func="reports.tasks.reports_nightly"
+    ).exists()
+    assert Schedule.objects.filter(name="mailnet-reports-monthly-exports").exists()
+    with time_machine.travel(paris("2026-03-14 02:30"), tick=False):
+        reports_nightly()
+    assert sorted(RollupDay.objects.values_list("day", flat=True)) == [
+        dt.date(2026, 3, 11),
+        dt.date(2026, 3, 12),
+        dt.date(2026, 3, 13),
+    ]
