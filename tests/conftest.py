@@ -58,34 +58,44 @@ def reference_data(transactional_db):
     importlib.import_module("backoffice.caseloads.migrations.0002_modalities").seed(apps, None)
 
 
-@pytest.fixture(scope="session")
-def _migrated_snapshot(django_db_setup, django_db_blocker):
-    """Everything the migrations put in the test database (groups, permissions, modalities,
-    Wagtail's root page and site, workflows, schedules), serialised once per session."""
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Every transactional test (marker, transactional_db or live_server) rolls back by
+    serialisation: its closing flush then keeps what the migrations put in the database
+    (groups, permissions, modalities, Wagtail's root page, workflows, schedules), which the
+    next transactional test gets back, instead of leaving an emptied database behind."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & fixtures
+        )
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True}
+            item.add_marker(pytest.mark.django_db(**kwargs, serialized_rollback=True), append=False)
+    # Tests served by live_server last: on in-memory SQLite, the live server's shared
+    # connection loses the serialised copy that the flushes above restore from.
+    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_migrated_data(django_db_setup, django_db_blocker):
+    """The serialised migrated data Django keeps on the connection, kept here too."""
     from django.db import connection
 
-    with django_db_blocker.unblock():
-        return connection.creation.serialize_db_to_string()
+    return getattr(connection, "_test_serialized_contents", None)
 
 
 @pytest.fixture(autouse=True)
-def _migrated_data_present(request):
-    """A transactional test ends with a flush that empties every table, migrated data
-    included; the next test that uses the database gets that data back first."""
-    names = set(request.fixturenames)
-    marker = request.node.get_closest_marker("django_db")
-    if "transactional_db" in names or "live_server" in names:
-        request.getfixturevalue("transactional_db")
-    elif "db" in names:
-        request.getfixturevalue("db")
-    elif marker is None:
-        yield
-        return
-    from django.contrib.auth.models import Group
-    from django.db import connection
+def _live_server_data(request, _serialized_migrated_data):
+    """A live_server test gets the migrated data back even when the shared in-memory
+    connection lost its serialised copy (see pytest_collection_modifyitems)."""
+    if "live_server" in request.fixturenames and _serialized_migrated_data:
+        from django.contrib.auth.models import Group
+        from django.db import connection
 
-    if not Group.objects.exists():
-        connection.creation.deserialize_db_from_string(
-            request.getfixturevalue("_migrated_snapshot")
-        )
+        if not getattr(connection, "_test_serialized_contents", None):
+            connection._test_serialized_contents = _serialized_migrated_data
+        if not Group.objects.exists():
+            connection.creation.deserialize_db_from_string(_serialized_migrated_data)
     yield

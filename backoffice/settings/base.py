@@ -58,6 +58,9 @@ Q_WORKERS = _env_int("MAILNET_Q_WORKERS", 2)
 
 # --- Applications ----------------------------------------------------------------------
 INSTALLED_APPS = [
+    # first, so a serialised test database restores content types before what points at them
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
     # ours
     "backoffice.organisation",
     "backoffice.caseloads",
@@ -88,8 +91,6 @@ INSTALLED_APPS = [
     "django_mailbox",
     # django
     "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
