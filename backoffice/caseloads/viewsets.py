@@ -1,7 +1,7 @@
 """Wagtail admin screens of caseloads (menu "Portefeuilles") and their choosers."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +134,37 @@ class JobseekerViewSet(ScopedModelViewSet):
         return super().get_add_view_kwargs(panel=panel, form_class=panel.get_form_class(), **kwargs)
 
 
+class EmployerCreateForm(ScopedModelForm):
+    """Creating an employer also assigns it: every employer is followed by a counsellor."""
+
+    counsellor = forms.ModelChoiceField(
+        queryset=Counsellor.objects.filter(is_active=True).select_related("user"),
+        label=_("Conseiller entreprises"),
+    )
+    starts_on = forms.DateField(label=_("Date d'affectation"), initial=timezone.localdate)
+
+
+class EmployerCreateView(ScopedCreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        scope = access.scope_for(self.request.user)
+        if scope.writes == "caseload" and data["counsellor"].pk != scope.counsellor_id:
+            raise PermissionDenied
+        instance = self.form.save()  # the employer and its contacts (an inline formset)
+        services.assignment_open(
+            counsellor=data["counsellor"], employer=instance, starts_on=data["starts_on"]
+        )
+        if not access.can_write(self.request.user, instance):
+            raise PermissionDenied
+        return instance
+
+
+_EMPLOYER_PANELS = [
+    FieldRowPanel([FieldPanel("siret"), FieldPanel("name")]),
+    InlinePanel("contacts", heading=_("Contacts"), label=_("Contact")),
+]
+
+
 class EmployerViewSet(ScopedModelViewSet):
     model = Employer
     icon = "site"
@@ -148,15 +179,70 @@ class EmployerViewSet(ScopedModelViewSet):
     filterset_class = filters.EmployerFilterSet
     search_fields = ["name", "siret"]
     ordering = ["name"]
-    panels = [
-        FieldRowPanel([FieldPanel("siret"), FieldPanel("name")]),
-        InlinePanel("contacts", heading=_("Contacts"), label=_("Contact")),
-    ]
+    add_view_class = EmployerCreateView
+    panels = _EMPLOYER_PANELS
+
+    def get_add_view_kwargs(self, **kwargs):
+        panel = ObjectList(
+            [
+                *_EMPLOYER_PANELS,
+                FieldRowPanel(
+                    [FieldPanel("counsellor"), FieldPanel("starts_on")], heading=_("Affectation")
+                ),
+            ],
+            base_form_class=EmployerCreateForm,
+        ).bind_to_model(Employer)
+        return super().get_add_view_kwargs(panel=panel, form_class=panel.get_form_class(), **kwargs)
+
+
+class AssignmentForm(ScopedModelForm):
+    """An open assignment given to someone already followed is a transfer: the current one
+    closes on the new start date, provided the user may change it and the dates follow."""
+
+    def clean(self):
+        cleaned = super().clean()
+        self.transfer_from = None
+        party = {k: cleaned.get(k) for k in ("jobseeker", "employer") if cleaned.get(k)}
+        if self.instance.pk or cleaned.get("ends_on") or len(party) != 1:
+            return cleaned
+        current = (
+            Assignment.objects.filter(**party, kind=cleaned.get("kind"), ends_on__isnull=True)
+            .select_related("counsellor")
+            .first()
+        )
+        if current is None:
+            return cleaned
+        if not access.can_write(self.for_user, current):
+            raise ValidationError(
+                _(
+                    "L'affectation en cours relève d'une autre agence : elle ne peut pas être close ici."
+                )
+            )
+        starts_on = cleaned.get("starts_on")
+        if starts_on and starts_on < current.starts_on:
+            self.add_error(
+                "starts_on",
+                _("La nouvelle affectation ne peut pas précéder l'affectation en cours (%(date)s).")
+                % {"date": current.starts_on.strftime("%d/%m/%Y")},
+            )
+        self.transfer_from = current
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # A transfer closes the open assignment in the same transaction: the "one open
+        # assignment" constraint holds once saved, not against the row being replaced.
+        exclude = super()._get_validation_exclusions()
+        if getattr(self, "transfer_from", None) is not None:
+            exclude |= {"jobseeker", "employer"}
+        return exclude
 
 
 class AssignmentCreateView(ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
+        if data.get("ends_on"):
+            # A finished assignment recorded after the fact: no transfer, saved as entered.
+            return super().save_instance()
         instance = services.assignment_open(
             counsellor=data["counsellor"],
             starts_on=data["starts_on"],
@@ -175,6 +261,7 @@ class AssignmentViewSet(ScopedModelViewSet):
     icon = "link"
     menu_label = _("Affectations")
     add_view_class = AssignmentCreateView
+    form_base_class = AssignmentForm
     list_display = [
         "jobseeker",
         "employer",

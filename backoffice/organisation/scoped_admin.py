@@ -125,6 +125,7 @@ class ScopedModelViewSet(ModelViewSet):
     list_per_page = 50
 
     panels: list = []
+    form_base_class = ScopedModelForm
     list_select_related: tuple[str, ...] = ()
     list_prefetch_related: tuple[str, ...] = ()
     # Our models are searched in the database (icontains on search_fields), not indexed.
@@ -138,7 +139,9 @@ class ScopedModelViewSet(ModelViewSet):
         )
 
     def get_edit_handler(self):
-        return ObjectList(self.panels, base_form_class=ScopedModelForm).bind_to_model(self.model)
+        return ObjectList(self.panels, base_form_class=self.form_base_class).bind_to_model(
+            self.model
+        )
 
 
 class ScopedChooseViewMixin:
