@@ -32,7 +32,12 @@ class LockoutModelBackend(ModelBackend):
             raise PermissionDenied("locked out")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            cache.set(key, failures + 1, settings.MAILNET_LOGIN_LOCKOUT_SECONDS)
+            # add() then incr(): two parallel failures both count.
+            cache.add(key, 0, settings.MAILNET_LOGIN_LOCKOUT_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, settings.MAILNET_LOGIN_LOCKOUT_SECONDS)
         else:
             cache.delete(key)
         return user

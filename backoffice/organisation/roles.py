@@ -51,8 +51,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("organisation.team", ("change",)),
         *_crud("organisation.absence"),
         *_crud("caseloads.modality", _VIEW),
-        *_crud("caseloads.jobseeker"),
-        *_crud("caseloads.employer"),
+        # Persons are not deleted by managers: a delete would reach other agencies'
+        # assignments; the end of a follow-up is an assignment's end date.
+        *_crud("caseloads.jobseeker", ("add", "change", "view")),
+        *_crud("caseloads.employer", ("add", "change", "view")),
         *_crud("caseloads.assignment"),
     ],
     CONTENT_EDITOR: ["wagtailadmin.access_admin"],

@@ -36,7 +36,8 @@ def absence_create(
 @transaction.atomic
 def absence_update(*, absence: Absence, **fields) -> Absence:
     """Changes an absence under the same overlap rule as `absence_create`."""
-    Counsellor.objects.select_for_update().filter(pk=absence.counsellor_id).first()
+    counsellor_ids = {absence.counsellor_id, getattr(fields.get("counsellor"), "pk", None)} - {None}
+    list(Counsellor.objects.select_for_update().filter(pk__in=counsellor_ids).order_by("pk"))
     for name, value in fields.items():
         setattr(absence, name, value)
     absence.full_clean()

@@ -1,13 +1,19 @@
 """Wagtail admin screens of the agency network (menu "Organisation")."""
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from . import filters, services
+from . import access, filters, services
 from .models import Absence, Agency, Counsellor, Region, RegionalPilot, Team
-from .scoped_admin import ScopedCreateView, ScopedEditView, ScopedModelViewSet
+from .scoped_admin import (
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    ScopedModelViewSet,
+)
 
 
 class RegionViewSet(ScopedModelViewSet):
@@ -39,12 +45,30 @@ class AgencyViewSet(ScopedModelViewSet):
     ]
 
 
+class TeamIndexView(ScopedIndexView):
+    """A team's manager is a person: shown only to those who see persons (not pilots)."""
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if access.scope_for(self.request.user).sees_persons:
+            return columns
+        return [column for column in columns if column.name != "manager"]
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not access.scope_for(request.user).sees_persons:
+            self.list_export = [field for field in self.list_export if field != "manager"]
+
+
 class TeamViewSet(ScopedModelViewSet):
     model = Team
+    index_view_class = TeamIndexView
+    inspect_view_fields = ["name", "agency"]
     icon = "group"
     menu_label = _("Équipes")
     list_display = ["name", "agency", Column("manager", label=_("Responsable"))]
-    list_export = ["name", "agency", "manager"]
+    list_export = ["name", "agency", "manager"]  # narrowed per reader by TeamIndexView
     list_select_related = ("agency", "manager__user")
     filterset_class = filters.TeamFilterSet
     search_fields = ["name", "agency__name", "agency__code"]

@@ -77,7 +77,12 @@ def test_weak_passwords_are_refused(password):
 
 
 def _run_deploy_check(extra_env):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings.production", **extra_env}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.production",
+        "MAILNET_EMAIL_BACKEND": "smtp",
+        **extra_env,
+    }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
@@ -104,3 +109,15 @@ def test_production_refuses_the_default_secret_key():
     result = _run_deploy_check({"DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_write_mail_to_files():
+    result = _run_deploy_check(
+        {
+            "DJANGO_SECRET_KEY": "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz!@#$%",
+            "DJANGO_ALLOWED_HOSTS": "mailnet.example",
+            "MAILNET_EMAIL_BACKEND": "file",
+        }
+    )
+    assert result.returncode != 0
+    assert "MAILNET_EMAIL_BACKEND" in result.stderr

@@ -243,3 +243,26 @@ def test_manager_cannot_move_a_team_into_another_agency(client, network):
     team.refresh_from_db()
     assert team.agency_id != foreign_agency.pk
     assert response.status_code in (200, 403)
+
+
+def test_pilots_see_teams_but_never_their_managers_names(client, network):
+    from backoffice.organisation.models import Team
+
+    team = Team.objects.get(name="Equipe Dedans")
+    manager = CounsellorFactory(
+        agency=team.agency, matricule="MGRX0001", user__last_name="Lefebvre-Unique"
+    )
+    team.manager = manager
+    team.save()
+    client.force_login(network["users"][roles.REGIONAL_PILOT])
+    index = reverse("teams:index")
+    assert "Equipe Dedans" in client.get(index).content.decode()
+    assert "Lefebvre-Unique" not in client.get(index).content.decode()
+    exported = b"".join(client.get(index, {"export": "csv"}).streaming_content).decode()
+    assert "Equipe Dedans" in exported and "Lefebvre-Unique" not in exported
+    assert (
+        "Lefebvre-Unique"
+        not in client.get(reverse("teams:inspect", args=[team.pk])).content.decode()
+    )
+    client.force_login(network["users"][roles.MANAGER])
+    assert "Lefebvre-Unique" in client.get(index).content.decode()
