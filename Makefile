@@ -42,9 +42,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Our source strings are written in French; the catalogue carries them (msgen) so that a
+# translator can change a wording without touching code. Needs gettext (msgfmt, msgen).
 messages: install
-	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=var
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --ignore=docs
+	msgen --no-wrap locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
+	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var
