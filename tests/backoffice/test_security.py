@@ -121,3 +121,9 @@ def test_production_refuses_to_write_mail_to_files():
     )
     assert result.returncode != 0
     assert "MAILNET_EMAIL_BACKEND" in result.stderr
+
+
+def test_the_menu_has_no_link_to_wagtails_online_guide(client):
+    client.force_login(CounsellorFactory().user)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "guide.wagtail.org" not in html.split("<main", 1)[0]
