@@ -47,7 +47,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"R{n:02d}")
+    code = factory.Sequence(lambda n: f"{n % 1000:03d}")  # codes are 3 characters at most
     name = factory.Sequence(lambda n: f"Région {n}")
 
 
