@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DJANGO_SETTINGS_MODULE=backoffice.settings.dev
 
-.PHONY: install demo demo-setup test test-fast bench lint format messages clean
+.PHONY: install demo demo-setup test bench lint format messages clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,10 @@ demo: demo-setup
 test: install
 	$(BIN)/python -m pytest
 
+# The benchmarks measure PostgreSQL: the local server unless DATABASE_URL says otherwise.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mailnet_bench
 bench: install
-	$(BIN)/python -m pytest tests/benchmarks -p no:randomly -s -q -o "norecursedirs=.venv var" --no-header
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m pytest tests/benchmarks -p no:randomly -s -q -o "norecursedirs=.venv var" --no-header
 
 lint: install
 	$(BIN)/ruff check .
