@@ -13,6 +13,7 @@ from backoffice.caseloads.models import (
     EmployerContact,
     Jobseeker,
     Modality,
+    luhn_complete,
 )
 from backoffice.organisation import roles
 from backoffice.organisation.models import (
@@ -23,23 +24,6 @@ from backoffice.organisation.models import (
     Team,
     Territory,
 )
-
-
-def siret_with_luhn(prefix13: str) -> str:
-    """Completes 13 digits with the Luhn check digit."""
-    for last in "0123456789":
-        candidate = prefix13 + last
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            v = int(ch)
-            if i % 2 == 1:
-                v *= 2
-                if v > 9:
-                    v -= 9
-            total += v
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -124,7 +108,7 @@ class EmployerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Employer
 
-    siret = factory.Sequence(lambda n: siret_with_luhn(f"{4000000000000 + n:013d}"))
+    siret = factory.Sequence(lambda n: luhn_complete(f"{4000000000000 + n:013d}"))
     name = factory.Sequence(lambda n: f"Entreprise {n}")
 
 

@@ -13,19 +13,23 @@ JOBSEEKER_IDENTIFIER_RE = r"^[0-9]{7}[A-Z]$"
 SIRET_RE = r"^[0-9]{14}$"
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum used by SIREN/SIRET numbers."""
-    if not digits.isdigit():
-        return False
+def luhn_complete(prefix: str) -> str:
+    """Appends the check digit that makes `prefix` + digit pass the Luhn check (SIREN/SIRET)."""
     total = 0
-    for index, char in enumerate(reversed(digits)):
+    # The check digit sits at index 0 from the right, so prefix digits start at index 1.
+    for index, char in enumerate(reversed(prefix), start=1):
         value = int(char)
         if index % 2 == 1:
             value *= 2
             if value > 9:
                 value -= 9
         total += value
-    return total % 10 == 0
+    return prefix + str((10 - total % 10) % 10)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum used by SIREN/SIRET numbers."""
+    return len(digits) > 1 and digits.isdigit() and luhn_complete(digits[:-1]) == digits
 
 
 def validate_siret(value: str) -> None:
