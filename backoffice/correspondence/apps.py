@@ -8,10 +8,14 @@ class CorrespondenceConfig(AppConfig):
     verbose_name = _("Correspondance")
 
     def ready(self):
+        from django.db.models import Q
+
         from backoffice.organisation import access, roles
 
         from .models import (
+            ArchiveEntry,
             Attachment,
+            Consultation,
             Message,
             OutboxMail,
             RawMail,
@@ -19,6 +23,8 @@ class CorrespondenceConfig(AppConfig):
             ScheduledContact,
             SlaEvent,
             Thread,
+            ThreadEvent,
+            ThreadRead,
         )
 
         # Managers read and write their agency's threads; counsellors read their agency's
@@ -55,6 +61,20 @@ class CorrespondenceConfig(AppConfig):
             personal=True,
         )
         access.scope_register(OutboxMail, personal=True)
+        # [inbox]: the read log (who read what is personal too), moves and consultations;
+        # an expert sees the consultations put to them.
+        access.scope_register(ThreadRead, agency="thread__agency_id", personal=True)
+        access.scope_register(
+            ThreadEvent, agency="thread__agency_id", caseload="thread__counsellor_id", personal=True
+        )
+        access.scope_register(
+            Consultation,
+            agency="thread__agency_id",
+            caseload=lambda ids: Q(asked_by_id__in=ids) | Q(expert_id__in=ids),
+            personal=True,
+        )
+        # [privacy-archive]: the chain is the administrators' alone.
+        access.scope_register(ArchiveEntry, personal=True)
         for role, permissions in ROLE_PERMISSIONS.items():
             roles.role_permissions_extend(role, permissions)
 

@@ -110,6 +110,25 @@ class Thread(models.Model):
     )
     breached_at = models.DateTimeField(_("délai dépassé le"), null=True, blank=True)
     closed_reason = models.CharField(_("motif de clôture"), max_length=300, blank=True)
+    # [inbox]: why the person wrote (set by the counsellor or a manager; feeds reports).
+    motif = models.ForeignKey(
+        "answer_repository.Motif",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("motif"),
+    )
+    # [inbox]: the counsellor this thread returns to when their absence ends, while it is
+    # held by a delegate or the team queue; empty otherwise.
+    delegated_from = models.ForeignKey(
+        Counsellor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="delegated_threads",
+        verbose_name=_("confié en l'absence de"),
+    )
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -138,7 +157,15 @@ class Thread(models.Model):
         return self.jobseeker or self.employer
 
 
+class SendState(models.TextChoices):
+    QUEUED = "queued", _("en file d'envoi")
+    SENT = "sent", _("envoyé")
+    FAILED = "failed", _("échec d'envoi")
+
+
 class Message(models.Model):
+    SendState = SendState
+
     class Direction(models.TextChoices):
         INCOMING = "in", _("reçu")
         OUTGOING = "out", _("envoyé")
@@ -179,6 +206,17 @@ class Message(models.Model):
         verbose_name=_("auteur"),
     )
     undelivered = models.BooleanField(_("non remis"), default=False)
+    # [inbox] outgoing mail: queued on commit, sent by a django-q2 task, retried. The exact
+    # MIME bytes are fixed when queued (Message-ID, Date, .ics) and never change after.
+    send_state = models.CharField(
+        _("envoi"), max_length=10, choices=SendState.choices, blank=True, default=""
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_error = models.TextField(_("erreur d'envoi"), blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    mime = models.BinaryField(_("courriel envoyé (octets)"), null=True, blank=True)
+    # One per submitted compose form: a double click or a resubmission sends once.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["received_at", "pk"]
@@ -188,7 +226,14 @@ class Message(models.Model):
             # The same mail reaches a counsellor once, however often it is fetched.
             models.UniqueConstraint(fields=["raw_mail", "thread"], name="message_once_per_thread"),
         ]
-        indexes = [models.Index(fields=["thread", "received_at"], name="message_thread_time")]
+        indexes = [
+            models.Index(fields=["thread", "received_at"], name="message_thread_time"),
+            models.Index(
+                fields=["received_at"],
+                name="message_send_pending",
+                condition=models.Q(send_state__in=["queued", "failed"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.message_id

@@ -67,6 +67,16 @@ class ScheduledContact(models.Model):
     )
     auto = models.BooleanField(_("automatique"), default=False)
     note = models.TextField(_("note"), blank=True)
+    # [inbox] an appointment proposed in a reply: the mail that carried its .ics invitation.
+    message = models.ForeignKey(
+        "Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scheduled_contacts",
+        verbose_name=_("courriel d'invitation"),
+    )
+    ics_uid = models.CharField(_("UID iCalendar"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:

@@ -23,9 +23,10 @@ from django.utils import timezone
 from backoffice.organisation.models import Agency, Counsellor
 
 from .. import mailparse, routing, sanitize
-from ..models import Attachment, Message, RawMail, Thread
+from ..models import ArchiveEntry, Attachment, Message, RawMail, Thread
 from ..models.core import attachment_path
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
+from .archive import archive_append
 from .deadlines import thread_deadline_start
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def raw_mail_store(
                     else ""
                 ),
             )
+            archive_append(kind=ArchiveEntry.Kind.RAW_MAIL, object_id=raw_mail.pk, data=data)
     except IntegrityError:
         # Another poller stored the same bytes between our read and our insert.
         return RawMail.objects.get(sha256=digest), False
