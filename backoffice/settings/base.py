@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "mailbox_sync",
     "answer_repository",
     "reports",
+    "quality",
+    "inbox",
+    "privacy",
     "fixtures",
     # wagtail
     "wagtail.contrib.forms",
