@@ -77,6 +77,8 @@ class CorrespondenceConfig(AppConfig):
         access.scope_register(ArchiveEntry, personal=True)
         for role, permissions in ROLE_PERMISSIONS.items():
             roles.role_permissions_extend(role, permissions)
+        for role, permissions in INBOX_ROLE_PERMISSIONS.items():
+            roles.role_permissions_extend(role, permissions)
 
 
 # Kept in step with migration 0003_ingest_roles so a later roles_sync grants the same.
@@ -100,5 +102,42 @@ ROLE_PERMISSIONS = {
         "correspondence.view_attachment",
         "correspondence.view_rawmail",
         "correspondence.view_remoteimagesconsent",
+    ],
+}
+
+# [inbox] and [privacy-archive]: counsellors write on their own threads (reply, transfer,
+# consult), managers dispatch and read their agency's read log, administrators also read the
+# archive chain. Migration 0007_inbox_roles grants these; add new grants in a new migration.
+INBOX_ROLE_PERMISSIONS = {
+    "Conseiller": [
+        "correspondence.change_thread",
+        "correspondence.add_message",
+        "correspondence.view_scheduledcontact",
+        "correspondence.add_scheduledcontact",
+        "correspondence.view_threadevent",
+        "correspondence.view_consultation",
+        "correspondence.add_consultation",
+        "correspondence.change_consultation",
+    ],
+    "Responsable d'équipe": [
+        "correspondence.add_message",
+        "correspondence.view_scheduledcontact",
+        "correspondence.add_scheduledcontact",
+        "correspondence.view_threadevent",
+        "correspondence.view_consultation",
+        "correspondence.add_consultation",
+        "correspondence.change_consultation",
+        "correspondence.view_threadread",
+    ],
+    "Administrateur national": [
+        "correspondence.add_message",
+        "correspondence.view_scheduledcontact",
+        "correspondence.add_scheduledcontact",
+        "correspondence.view_threadevent",
+        "correspondence.view_consultation",
+        "correspondence.add_consultation",
+        "correspondence.change_consultation",
+        "correspondence.view_threadread",
+        "correspondence.view_archiveentry",
     ],
 }
