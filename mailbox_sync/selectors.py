@@ -17,8 +17,13 @@ def mailboxes_to_poll(*, name: str | None = None) -> QuerySet[Mailbox]:
     return queryset.filter(name=name) if name else queryset.filter(active=True)
 
 
-def raw_mails_pending(*, mailbox_name: str, limit: int = 200) -> QuerySet[RawMail]:
-    """Raw mails of a mailbox stored but not (yet) ingested: a crash or an error left them."""
-    return RawMail.objects.filter(mailbox_name=mailbox_name, state=RawMail.State.PENDING).order_by(
-        "pk"
-    )[:limit]
+def raw_mails_pending(*, mailbox_name: str, after: int = 0, limit: int = 200) -> QuerySet[RawMail]:
+    """Raw mails of a mailbox stored but not (yet) ingested: a crash or an error left them.
+
+    Oldest first, from the raw mail after `after` (a pk), without their bytes (ingest reads
+    them under its lock)."""
+    return (
+        RawMail.objects.filter(mailbox_name=mailbox_name, state=RawMail.State.PENDING, pk__gt=after)
+        .defer("data")
+        .order_by("pk")[:limit]
+    )

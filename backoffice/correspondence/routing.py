@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 
 from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
 from backoffice.organisation.models import Counsellor
 
+from .mailparse import ParsedMail
 from .models import Message, Thread
 from .subjects import subject_normalise, token_from_subject
 
@@ -33,101 +36,248 @@ class Correspondent:
         return self.jobseeker is not None or self.employer is not None
 
 
-def counsellors_for_recipients(addresses: list[str], *, lock: bool = False) -> list[Counsellor]:
-    """The counsellors whose public address is among `addresses`, in header order.
+class IngestLookups:
+    """What a batch of mails needs from the database, read in about ten queries, not per mail.
 
-    `lock` (inside a transaction) holds their rows until commit: two ingests of the same
-    mail fetched from two mailboxes then see each other's message and never both insert.
+    Built once per ingest batch inside its transaction: the routed counsellors are locked
+    first (`lock`), then the rest is read, so a concurrent ingest of the same mail cannot
+    commit in between unseen. The ingest reports what it creates (`thread_added`,
+    `message_added`), so a later mail of the batch sees an earlier one exactly as it would
+    see it in the database. One instance per thread row: changes made to a thread by one
+    mail are seen by the next.
     """
-    wanted = [a.strip().lower() for a in addresses if a]
-    if not wanted:
-        return []
-    counsellors = Counsellor.objects.filter(public_address__in=wanted).select_related("agency")
-    if lock:
-        counsellors = counsellors.select_for_update(of=("self",)).order_by("pk")
-    found = {c.public_address: c for c in counsellors}
-    ordered: dict[int, Counsellor] = {}
-    for address in wanted:
-        if address in found:
-            ordered.setdefault(found[address].pk, found[address])
-    return list(ordered.values())
 
+    def __init__(self, mails: Sequence[ParsedMail], *, since: datetime, lock: bool = False):
+        self._threads: dict[int, Thread] = {}
+        self._order = 0  # creation order of in-batch messages, after every stored pk
+        self._counsellors_load({a for mail in mails for a in _lowered(mail.recipients)}, lock)
+        message_ids = {mail.message_id for mail in mails if mail.message_id}
+        self._outgoing = set(
+            Message.objects.filter(
+                direction=Message.Direction.OUTGOING, message_id__in=message_ids
+            ).values_list("message_id", flat=True)
+        )
+        # Incoming copies already stored: message_id -> {(thread id, counsellor id)}.
+        self._received: dict[str, set[tuple[int, int | None]]] = defaultdict(set)
+        for message_id, thread_id, counsellor_id in Message.objects.filter(
+            direction=Message.Direction.INCOMING, message_id__in=message_ids
+        ).values_list("message_id", "thread_id", "thread__counsellor_id"):
+            self._received[message_id].add((thread_id, counsellor_id))
+        self._references_load(mails)
+        self._correspondents_load({mail.from_address.strip().lower() for mail in mails})
+        self._subjects_load(mails, since)
 
-def correspondent_identify(*, address: str, counsellor: Counsellor | None) -> Correspondent:
-    """The jobseeker or employer writing from `address`, preferring those `counsellor` follows."""
-    address = address.strip().lower()
-    if not address:
-        return Correspondent(address="")
+    # --- loading ------------------------------------------------------------------------
+    def _thread(self, thread: Thread) -> Thread:
+        return self._threads.setdefault(thread.pk, thread)
 
-    def followed(party: str):
-        if counsellor is None:
-            return Value(False)
-        return Exists(
-            Assignment.objects.filter(
-                **{party: OuterRef("pk")}, counsellor=counsellor, ends_on__isnull=True
+    def _counsellors_load(self, addresses: set[str], lock: bool) -> None:
+        counsellors = Counsellor.objects.none()
+        if addresses:
+            counsellors = Counsellor.objects.filter(public_address__in=addresses).select_related(
+                "agency"
             )
+            if lock:
+                # Held until commit: two ingests of one mail fetched from two mailboxes then
+                # see each other's message and never both insert. Ordered: no deadlock.
+                counsellors = counsellors.select_for_update(of=("self",)).order_by("pk")
+        self._counsellors = {c.public_address: c for c in counsellors}
+
+    def _references_load(self, mails: Sequence[ParsedMail]) -> None:
+        """Messages the mails answer (In-Reply-To/References, bounced ids) and subject tokens."""
+        wanted = {r for mail in mails for r in _reference_window(mail)}
+        # message_id -> [(rank, thread id)], our own outgoing mails first, then by pk.
+        self._by_reference: dict[str, list[tuple[tuple[int, int], int]]] = defaultdict(list)
+        thread_ids = set()
+        if wanted:
+            for message_id, direction, pk, thread_id in Message.objects.filter(
+                message_id__in=wanted
+            ).values_list("message_id", "direction", "pk", "thread_id"):
+                rank = (0 if direction == Message.Direction.OUTGOING else 1, pk)
+                self._by_reference[message_id].append((rank, thread_id))
+                thread_ids.add(thread_id)
+        tokens = {t for mail in mails if (t := token_from_subject(mail.subject))}
+        self._by_token: dict[str, int] = {}
+        if thread_ids or tokens:
+            for thread in Thread.objects.filter(Q(pk__in=thread_ids) | Q(token__in=tokens)):
+                thread = self._thread(thread)
+                if thread.token in tokens:
+                    self._by_token[thread.token] = thread.pk
+
+    def _correspondents_load(self, addresses: set[str]) -> None:
+        addresses.discard("")
+        self._jobseekers: dict[str, list[Jobseeker]] = defaultdict(list)
+        self._employers: dict[str, list[Employer]] = defaultdict(list)
+        self._followed: set[tuple[str, int, int]] = set()  # (party, party id, counsellor id)
+        if not addresses:
+            return
+        for jobseeker in Jobseeker.objects.filter(email__in=addresses).order_by("pk"):
+            self._jobseekers[jobseeker.email].append(jobseeker)
+        contacts = (
+            EmployerContact.objects.filter(email__in=addresses)
+            .select_related("employer")
+            .order_by("employer_id")
         )
+        for contact in contacts:
+            employers = self._employers[contact.email]
+            if not any(e.pk == contact.employer_id for e in employers):
+                employers.append(contact.employer)
+        jobseeker_ids = {j.pk for found in self._jobseekers.values() for j in found}
+        employer_ids = {e.pk for found in self._employers.values() for e in found}
+        if jobseeker_ids or employer_ids:
+            open_assignments = Assignment.objects.filter(ends_on__isnull=True).filter(
+                Q(jobseeker_id__in=jobseeker_ids) | Q(employer_id__in=employer_ids)
+            )
+            for jobseeker_id, employer_id, counsellor_id in open_assignments.values_list(
+                "jobseeker_id", "employer_id", "counsellor_id"
+            ):
+                if jobseeker_id is not None:
+                    self._followed.add(("jobseeker", jobseeker_id, counsellor_id))
+                if employer_id is not None:
+                    self._followed.add(("employer", employer_id, counsellor_id))
 
-    jobseeker = (
-        Jobseeker.objects.filter(email=address)
-        .annotate(followed=followed("jobseeker"))
-        .order_by("-followed", "pk")
-        .first()
-    )
-    if jobseeker is not None:
-        return Correspondent(address=address, jobseeker=jobseeker)
-    employer = (
-        Employer.objects.filter(contacts__email=address)
-        .annotate(followed=followed("employer"))
-        .order_by("-followed", "pk")
-        .first()
-    )
-    return Correspondent(address=address, employer=employer)
-
-
-def threads_by_reference(*, reference_ids: list[str], subject: str) -> list[Thread]:
-    """Threads holding a message the mail answers (In-Reply-To/References), then its token."""
-    threads: dict[int, Thread] = {}
-    if reference_ids:
-        ids = [r for r in reference_ids if r][-50:]
-        messages = (
-            Message.objects.filter(message_id__in=ids)
-            .select_related("thread")
-            .order_by("-direction", "pk")  # our own outgoing mails first
+    def _subjects_load(self, mails: Sequence[ParsedMail], since: datetime) -> None:
+        """Recent threads that a new mail could continue by subject, same correspondent."""
+        self._by_subject: dict[tuple[int, str], list[Thread]] = defaultdict(list)
+        subjects = {s for mail in mails if (s := subject_normalise(mail.subject))}
+        counsellor_ids = {c.pk for c in self._counsellors.values()}
+        if not subjects or not counsellor_ids:
+            return
+        addresses = {a for a in (m.from_address.strip().lower() for m in mails) if a}
+        jobseeker_ids = {j.pk for a in addresses for j in self._jobseekers.get(a, ())}
+        employer_ids = {e.pk for a in addresses for e in self._employers.get(a, ())}
+        threads = Thread.objects.filter(
+            Q(jobseeker_id__in=jobseeker_ids)
+            | Q(employer_id__in=employer_ids)
+            | Q(correspondent_address__in=addresses),
+            counsellor_id__in=counsellor_ids,
+            normalised_subject__in=subjects,
+            last_message_at__gte=since - timedelta(days=SUBJECT_MATCH_DAYS),
         )
-        for message in messages:
-            threads.setdefault(message.thread_id, message.thread)
-    token = token_from_subject(subject)
-    if token:
-        thread = Thread.objects.filter(token=token).first()
-        if thread is not None:
+        for thread in threads:
+            self.thread_added(self._thread(thread))
+
+    # --- what the batch creates ---------------------------------------------------------
+    def thread_added(self, thread: Thread) -> None:
+        """A thread created (or first seen) in this batch: later mails may continue it."""
+        self._threads[thread.pk] = thread
+        if thread.counsellor_id is not None and thread.normalised_subject:
+            key = (thread.counsellor_id, thread.normalised_subject)
+            if not any(t is thread for t in self._by_subject[key]):
+                self._by_subject[key].append(thread)
+
+    def message_added(self, *, message_id: str, thread: Thread) -> None:
+        """An incoming message put on `thread` in this batch (not yet inserted)."""
+        self._thread(thread)
+        self._received[message_id].add((thread.pk, thread.counsellor_id))
+        self._order += 1
+        self._by_reference[message_id].append(((1, _IN_BATCH + self._order), thread.pk))
+
+    # --- the questions ingest asks ------------------------------------------------------
+    def counsellors_for(self, addresses: list[str]) -> list[Counsellor]:
+        """The counsellors whose public address is among `addresses`, in header order."""
+        ordered: dict[int, Counsellor] = {}
+        for address in _lowered(addresses):
+            counsellor = self._counsellors.get(address)
+            if counsellor is not None:
+                ordered.setdefault(counsellor.pk, counsellor)
+        return list(ordered.values())
+
+    def is_our_outgoing(self, message_id: str) -> bool:
+        """A copy of a mail we sent ourselves (a catch-all also receives our replies)."""
+        return message_id in self._outgoing
+
+    def already_received(
+        self, message_id: str, counsellor: Counsellor | None, thread: Thread | None
+    ) -> bool:
+        """The same mail (same Message-ID) already reached this counsellor, from any mailbox."""
+        copies = self._received.get(message_id, ())
+        if counsellor is not None:
+            return any(counsellor_id == counsellor.pk for _thread, counsellor_id in copies)
+        return thread is not None and any(thread_id == thread.pk for thread_id, _c in copies)
+
+    def threads_by_reference(self, *, reference_ids: list[str], subject: str) -> list[Thread]:
+        """Threads holding a message the mail answers (our own mails first), then its token."""
+        found = sorted(
+            (rank, thread_id)
+            for message_id in set(_reference_window_ids(reference_ids))
+            for rank, thread_id in self._by_reference.get(message_id, ())
+        )
+        threads: dict[int, Thread] = {}
+        for _rank, thread_id in found:
+            threads.setdefault(thread_id, self._threads[thread_id])
+        token = token_from_subject(subject)
+        if token and token in self._by_token:
+            thread = self._threads[self._by_token[token]]
             threads.setdefault(thread.pk, thread)
-    return list(threads.values())
+        return list(threads.values())
 
+    def correspondent(self, *, address: str, counsellor: Counsellor | None) -> Correspondent:
+        """The jobseeker or employer writing from `address`, preferring those `counsellor` follows."""
+        address = address.strip().lower()
+        if not address:
+            return Correspondent(address="")
+        counsellor_id = counsellor.pk if counsellor is not None else None
 
-def thread_by_subject(
-    *, counsellor: Counsellor, correspondent: Correspondent, subject: str, moment: datetime
-) -> Thread | None:
-    """The recent thread with the same correspondent, counsellor and normalised subject."""
-    normalised = subject_normalise(subject)
-    if not normalised:
-        return None
-    threads = Thread.objects.filter(
-        counsellor=counsellor,
-        normalised_subject=normalised,
-        last_message_at__gte=moment - timedelta(days=SUBJECT_MATCH_DAYS),
-    )
-    if correspondent.jobseeker is not None:
-        threads = threads.filter(jobseeker=correspondent.jobseeker)
-    elif correspondent.employer is not None:
-        threads = threads.filter(employer=correspondent.employer)
-    else:
-        threads = threads.filter(
-            correspondent_address=correspondent.address,
-            jobseeker__isnull=True,
-            employer__isnull=True,
+        def pick(party: str, candidates: list):
+            followed = [c for c in candidates if (party, c.pk, counsellor_id) in self._followed]
+            return (followed or candidates or [None])[0]
+
+        jobseeker = pick("jobseeker", self._jobseekers.get(address, []))
+        if jobseeker is not None:
+            return Correspondent(address=address, jobseeker=jobseeker)
+        return Correspondent(
+            address=address, employer=pick("employer", self._employers.get(address, []))
         )
-    return threads.order_by("-last_message_at").first()
+
+    def thread_by_subject(
+        self,
+        *,
+        counsellor: Counsellor,
+        correspondent: Correspondent,
+        subject: str,
+        moment: datetime,
+    ) -> Thread | None:
+        """The recent thread with the same correspondent, counsellor and normalised subject."""
+        normalised = subject_normalise(subject)
+        if not normalised:
+            return None
+        since = moment - timedelta(days=SUBJECT_MATCH_DAYS)
+
+        def same_correspondent(thread: Thread) -> bool:
+            if correspondent.jobseeker is not None:
+                return thread.jobseeker_id == correspondent.jobseeker.pk
+            if correspondent.employer is not None:
+                return thread.employer_id == correspondent.employer.pk
+            return (
+                thread.correspondent_address == correspondent.address
+                and thread.jobseeker_id is None
+                and thread.employer_id is None
+            )
+
+        candidates = [
+            thread
+            for thread in self._by_subject.get((counsellor.pk, normalised), ())
+            if thread.last_message_at is not None
+            and thread.last_message_at >= since
+            and same_correspondent(thread)
+        ]
+        return max(candidates, key=lambda t: t.last_message_at, default=None)
+
+
+_IN_BATCH = 1 << 62  # ranks in-batch messages after every stored one
+
+
+def _lowered(addresses: list[str]) -> list[str]:
+    return [a.strip().lower() for a in addresses if a and a.strip()]
+
+
+def _reference_window_ids(reference_ids: list[str]) -> list[str]:
+    return [r for r in reference_ids if r][-50:]
+
+
+def _reference_window(mail: ParsedMail) -> list[str]:
+    return _reference_window_ids(mail.reference_ids + mail.bounced_message_ids)
 
 
 def triage_suggestions(*, address: str, name: str = "", limit: int = 5) -> dict[str, QuerySet]:

@@ -9,12 +9,18 @@ from .base import FetchedMail, FetchError
 
 class MaildirFetcher:
     def __init__(
-        self, *, path: str, archive: str = ".Archive", delete: bool = False, batch_size: int = 200
+        self,
+        *,
+        path: str,
+        archive: str = ".Archive",
+        delete: bool = False,
+        batch_size: int = 200,
+        batch_bytes: int = 20 * 1024 * 1024,
     ):
         self.root = Path(path)
         self.archive = self.root / archive
         self.delete = delete
-        self.batch_size = batch_size
+        self.batch_size, self.batch_bytes = batch_size, batch_bytes
 
     def __enter__(self) -> "MaildirFetcher":
         if not (self.root / "cur").is_dir() and not (self.root / "new").is_dir():
@@ -42,21 +48,24 @@ class MaildirFetcher:
         return sorted(files, key=lambda p: p.name)
 
     def batches(self) -> Iterator[list[FetchedMail]]:
-        files = self._files()
-        for start in range(0, len(files), self.batch_size):
-            batch = []
-            for path in files[start : start + self.batch_size]:
-                try:
-                    data = path.read_bytes()
-                except FileNotFoundError:
-                    continue  # another poll took it meanwhile
-                batch.append(
-                    FetchedMail(
-                        data=data, source_ref=f"maildir:{path.parent.name}/{path.name}", key=path
-                    )
-                )
-            if batch:
+        """Up to `batch_size` mails and about `batch_bytes` per batch (a big mail goes alone)."""
+        batch, size = [], 0
+        for path in self._files():
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue  # another poll took it meanwhile
+            if batch and (len(batch) >= self.batch_size or size + len(data) > self.batch_bytes):
                 yield batch
+                batch, size = [], 0
+            batch.append(
+                FetchedMail(
+                    data=data, source_ref=f"maildir:{path.parent.name}/{path.name}", key=path
+                )
+            )
+            size += len(data)
+        if batch:
+            yield batch
 
     def remove(self, batch: list[FetchedMail]) -> dict:
         for mail in batch:

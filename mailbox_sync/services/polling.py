@@ -1,9 +1,10 @@
 """The poll: fetch without removing, store the exact bytes (committed), ingest, then remove.
 
-Deliberately NOT one transaction: each raw mail is committed by `raw_mail_store` on its own,
-and the source copy is moved or expunged only after that commit. A crash at any point loses
-nothing (the source still has what is not stored) and duplicates nothing (the sha256 is
-unique, and a mail stored but not ingested is ingested at the next poll).
+Deliberately NOT one transaction: each fetched batch is committed by `raw_mails_store`,
+ingested a chunk per transaction, and the source copies are moved or expunged only after
+that. A crash at any point loses nothing (the source still has what is not stored) and
+duplicates nothing (the sha256 is unique, and a mail stored but not ingested is ingested
+first thing at the next poll).
 """
 
 import logging
@@ -12,13 +13,13 @@ import socket
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django_mailbox.models import Mailbox
 
 from backoffice.correspondence.models import RawMail
-from backoffice.correspondence.services.ingest import raw_mail_ingest, raw_mail_store
+from backoffice.correspondence.services.ingest import raw_mails_ingest, raw_mails_store
 from mailbox_sync.fetchers import FetchedMail, Fetcher, ImapFetcher, MaildirFetcher
 from mailbox_sync.models import MailboxState
 from mailbox_sync.selectors import mailboxes_to_poll, raw_mails_pending
@@ -27,7 +28,9 @@ from mailbox_sync.uris import uri_parse
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)
-INGEST_CHUNK = 50
+# Raw mails ingested per transaction: big enough to share reads and inserts, small enough
+# that a failed batch redone mail by mail costs little.
+INGEST_CHUNK = 100
 
 
 @dataclass
@@ -108,48 +111,49 @@ def _lease_release(state: MailboxState) -> None:
 
 
 # --- the poll ---------------------------------------------------------------------------
-def _ingest(raw: RawMail, counts: PollCounts) -> None:
-    try:
-        outcome = raw_mail_ingest(raw_mail=raw).outcome
-    except Exception:
-        # Ingest records its own failures; this one escaped it: count it, go on.
-        logger.exception("ingest of raw mail %s raised", raw.pk)
-        outcome = "failed"
-    if outcome == "triaged":
-        counts.triaged += 1
-    elif outcome == "failed":
-        counts.failed += 1
-
-
 def _ingest_all(raws: list[RawMail], counts: PollCounts) -> None:
-    # A commit per chunk, not per mail: a crash loses only ingest work, redone at the next
-    # poll (the raw mails stay pending). Each ingest runs in its own savepoint.
+    # A commit per chunk: a crash loses only ingest work, redone at the next poll (the raw
+    # mails stay pending). A failing chunk is redone mail by mail by the service.
     for start in range(0, len(raws), INGEST_CHUNK):
-        with transaction.atomic():
-            for raw in raws[start : start + INGEST_CHUNK]:
-                _ingest(raw, counts)
+        chunk = raws[start : start + INGEST_CHUNK]
+        try:
+            outcomes = [result.outcome for result in raw_mails_ingest(raw_mails=chunk)]
+        except Exception:
+            # Ingest records its own failures; this one escaped it: count it, go on.
+            logger.exception("ingest of %d raw mails raised", len(chunk))
+            outcomes = ["failed"] * len(chunk)
+        counts.triaged += outcomes.count("triaged")
+        counts.failed += outcomes.count("failed")
 
 
-def _store_batch(batch: list[FetchedMail], *, mailbox: Mailbox, state: MailboxState) -> PollCounts:
+def _ingest_pending(mailbox: Mailbox, counts: PollCounts) -> None:
+    """What an earlier crash or error left stored but not ingested, oldest first."""
+    after = 0
+    while True:
+        raws = list(raw_mails_pending(mailbox_name=mailbox.name, after=after))
+        if not raws:
+            return
+        _ingest_all(raws, counts)
+        after = raws[-1].pk
+
+
+def _store_batch(batch: list[FetchedMail], *, mailbox: Mailbox, state: MailboxState):
+    """Stores a fetched batch in one commit; returns its counts and the raw mails to ingest."""
     counts = PollCounts(fetched=len(batch))
-    pending = []
-    # One commit for the batch; the source is only touched after it (see mailbox_poll).
-    with transaction.atomic():
-        for mail in batch:
-            raw, created = raw_mail_store(
-                data=mail.data,
-                mailbox_name=mailbox.name,
-                source_ref=mail.source_ref,
-                agency=state.agency,
-            )
-            if created:
-                counts.stored += 1
-            else:
-                counts.duplicates += 1
-            if raw.state == RawMail.State.PENDING:
-                pending.append(raw)
-    _ingest_all(pending, counts)
-    return counts
+    stored = raw_mails_store(
+        mails=[(mail.data, mail.source_ref) for mail in batch],
+        mailbox_name=mailbox.name,
+        agency=state.agency,
+    )
+    pending: dict[int, RawMail] = {}
+    for raw, created in stored:
+        if created:
+            counts.stored += 1
+        else:
+            counts.duplicates += 1
+        if raw.state == RawMail.State.PENDING:
+            pending.setdefault(raw.pk, raw)
+    return counts, list(pending.values())
 
 
 def _record(state: MailboxState, counts: PollCounts, **extra) -> None:
@@ -179,13 +183,17 @@ def mailbox_poll(*, mailbox: Mailbox) -> PollCounts:
     error = ""
     try:
         # First what an earlier crash or error left stored but not ingested.
-        _ingest_all(list(raw_mails_pending(mailbox_name=mailbox.name)), counts)
+        _ingest_pending(mailbox, counts)
         _record(state, counts)
         with fetcher_for(mailbox=mailbox, state=state) as fetcher:
             for batch in fetcher.batches():
-                batch_counts = _store_batch(batch, mailbox=mailbox, state=state)
+                batch_counts, pending = _store_batch(batch, mailbox=mailbox, state=state)
                 counts += batch_counts
                 _record(state, batch_counts)
+                ingested_counts = PollCounts()
+                _ingest_all(pending, ingested_counts)
+                counts += ingested_counts
+                _record(state, ingested_counts)
                 cursor = fetcher.remove(batch)  # every mail of the batch is committed
                 if cursor:
                     MailboxState.objects.filter(pk=state.pk).update(**cursor)

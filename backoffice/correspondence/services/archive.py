@@ -30,34 +30,60 @@ def archive_entry_hash(
 def archive_append(*, kind: str, object_id: int, data: bytes) -> ArchiveEntry:
     """Chains one stored mail's exact bytes after the last entry; once per (kind, object)."""
     content_sha256 = hashlib.sha256(bytes(data)).hexdigest()
+    [entry] = archive_append_many(kind=kind, items=[(object_id, content_sha256)])
+    return entry
+
+
+def archive_append_many(*, kind: str, items: list[tuple[int, str]]) -> list[ArchiveEntry]:
+    """Chains several stored objects at once: `items` are (object id, content sha256).
+
+    One lock and one insert for the whole batch (the poller stores mails by the hundred),
+    in the caller's transaction. Returns one entry per item, in order; an object already
+    chained keeps its entry (appending is idempotent).
+    """
+    if not items:
+        return []
     for attempt in range(_RETRIES):
         try:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
                         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-                existing = ArchiveEntry.objects.filter(kind=kind, object_id=object_id).first()
-                if existing is not None:
-                    return existing
+                existing = {
+                    entry.object_id: entry
+                    for entry in ArchiveEntry.objects.filter(
+                        kind=kind, object_id__in={object_id for object_id, _ in items}
+                    )
+                }
                 last = ArchiveEntry.objects.order_by("-seq").values("seq", "entry_hash").first()
-                seq = last["seq"] + 1 if last else 1
+                seq = last["seq"] if last else 0
                 previous_hash = last["entry_hash"] if last else GENESIS
-                return ArchiveEntry.objects.create(
-                    seq=seq,
-                    kind=kind,
-                    object_id=object_id,
-                    content_sha256=content_sha256,
-                    previous_hash=previous_hash,
-                    entry_hash=archive_entry_hash(
-                        previous_hash=previous_hash,
+                new = []
+                for object_id, content_sha256 in items:
+                    if object_id in existing:
+                        continue
+                    seq += 1
+                    entry = ArchiveEntry(
                         seq=seq,
                         kind=kind,
                         object_id=object_id,
                         content_sha256=content_sha256,
-                    ),
-                )
+                        previous_hash=previous_hash,
+                        entry_hash=archive_entry_hash(
+                            previous_hash=previous_hash,
+                            seq=seq,
+                            kind=kind,
+                            object_id=object_id,
+                            content_sha256=content_sha256,
+                        ),
+                    )
+                    existing[object_id] = entry
+                    new.append(entry)
+                    previous_hash = entry.entry_hash
+                ArchiveEntry.objects.bulk_create(new)
+                return [existing[object_id] for object_id, _ in items]
         except IntegrityError:
-            # Another writer took this rank first (SQLite has no advisory lock): try again.
+            # Another writer took these ranks first (SQLite has no advisory lock): try again.
             if attempt == _RETRIES - 1:
                 raise
     raise AssertionError("unreachable")

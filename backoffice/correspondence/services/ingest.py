@@ -1,8 +1,11 @@
-"""Ingest: turns one stored raw mail into messages on the right threads, exactly once.
+"""Ingest: turns stored raw mails into messages on the right threads, exactly once.
 
-The poller (mailbox_sync) calls `raw_mail_store` with the exact bytes, commits, removes
-the source copy, then calls `raw_mail_ingest`. Both are idempotent: calling them again
-with the same mail creates nothing.
+The poller (mailbox_sync) calls `raw_mails_store` with the exact bytes of a fetched batch,
+commits, removes the source copies, then calls `raw_mails_ingest`. Both are idempotent:
+calling them again with the same mails creates nothing. Both work a batch at a time (one
+transaction, shared reads, bulk inserts) and fall back to one mail at a time when a batch
+fails, so that one bad mail never blocks the others; `raw_mail_store` and
+`raw_mail_ingest` are the same services for a single mail.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from django.utils import timezone
 from backoffice.organisation.models import Agency, Counsellor
 
 from .. import mailparse, routing, sanitize
-from ..models import ArchiveEntry, Attachment, Message, RawMail, Thread
+from ..models import ArchiveEntry, Attachment, Message, RawMail, SlaEvent, Thread
 from ..models.core import attachment_path
+from ..sla import BusinessCalendar, business_deadline
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
-from .archive import archive_append
-from .deadlines import thread_deadline_start
+from .archive import archive_append_many
+from .deadlines import agency_calendar, thread_deadline_start
 
 logger = logging.getLogger(__name__)
 
@@ -50,38 +54,71 @@ class IngestResult:
 def raw_mail_store(
     *, data: bytes, mailbox_name: str, source_ref: str, agency: Agency | None
 ) -> tuple[RawMail, bool]:
-    """Keeps the exact bytes of one fetched mail, once per sha256; returns (row, created).
+    """Keeps the exact bytes of one fetched mail, once per sha256; returns (row, created)."""
+    [stored] = raw_mails_store(mails=[(data, source_ref)], mailbox_name=mailbox_name, agency=agency)
+    return stored
 
-    Commits on its own (a savepoint inside an outer transaction). A mail over
-    MAILNET_MAX_MAIL_BYTES is kept raw and flagged OVERSIZED: ingest never parses it.
+
+def raw_mails_store(
+    *, mails: list[tuple[bytes, str]], mailbox_name: str, agency: Agency | None
+) -> list[tuple[RawMail, bool]]:
+    """Keeps the exact bytes of fetched mails, (data, source ref) each, once per sha256.
+
+    Returns (row, created) per mail, in order. One transaction (a savepoint inside an outer
+    one) for the batch: one insert of the new rows and one append to the archive chain.
+    Should another poller store one of the same mails meanwhile, the batch is redone mail
+    by mail. A mail over MAILNET_MAX_MAIL_BYTES is kept raw and flagged OVERSIZED: ingest
+    never parses it. Existing rows come back without their bytes (deferred).
     """
-    data = bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
-    existing = RawMail.objects.filter(sha256=digest).first()
-    if existing is not None:
-        return existing, False
-    oversized = len(data) > settings.MAILNET_MAX_MAIL_BYTES
+    prepared = [(bytes(data), source_ref) for data, source_ref in mails]
+    prepared = [(data, ref, hashlib.sha256(data).hexdigest()) for data, ref in prepared]
     try:
         with transaction.atomic():
-            raw_mail = RawMail.objects.create(
-                sha256=digest,
-                data=data,
-                size=len(data),
-                mailbox_name=mailbox_name[:255],
-                source_ref=source_ref[:500],
-                agency=agency,
-                state=RawMail.State.OVERSIZED if oversized else RawMail.State.PENDING,
-                last_error=(
-                    f"{len(data)} octets > {settings.MAILNET_MAX_MAIL_BYTES}: non analysé"
-                    if oversized
-                    else ""
-                ),
-            )
-            archive_append(kind=ArchiveEntry.Kind.RAW_MAIL, object_id=raw_mail.pk, data=data)
+            return _store_many(prepared, mailbox_name=mailbox_name, agency=agency)
     except IntegrityError:
-        # Another poller stored the same bytes between our read and our insert.
-        return RawMail.objects.get(sha256=digest), False
-    return raw_mail, True
+        if len(prepared) == 1:
+            # Another poller stored the same bytes between our read and our insert.
+            return [(RawMail.objects.defer("data").get(sha256=prepared[0][2]), False)]
+        return [
+            raw_mails_store(mails=[(data, ref)], mailbox_name=mailbox_name, agency=agency)[0]
+            for data, ref, _digest in prepared
+        ]
+
+
+def _store_many(
+    prepared: list[tuple[bytes, str, str]], *, mailbox_name: str, agency: Agency | None
+) -> list[tuple[RawMail, bool]]:
+    digests = {digest for _data, _ref, digest in prepared}
+    existing = {raw.sha256: raw for raw in RawMail.objects.filter(sha256__in=digests).defer("data")}
+    limit = settings.MAILNET_MAX_MAIL_BYTES
+    new: dict[str, RawMail] = {}
+    for data, source_ref, digest in prepared:
+        if digest in existing or digest in new:
+            continue
+        oversized = len(data) > limit
+        new[digest] = RawMail(
+            sha256=digest,
+            data=data,
+            size=len(data),
+            mailbox_name=mailbox_name[:255],
+            source_ref=source_ref[:500],
+            agency=agency,
+            state=RawMail.State.OVERSIZED if oversized else RawMail.State.PENDING,
+            last_error=f"{len(data)} octets > {limit}: non analysé" if oversized else "",
+        )
+    if new:
+        RawMail.objects.bulk_create(new.values())
+        archive_append_many(
+            kind=ArchiveEntry.Kind.RAW_MAIL, items=[(raw.pk, raw.sha256) for raw in new.values()]
+        )
+    stored, seen = [], set()
+    for _data, _ref, digest in prepared:
+        if digest in existing or digest in seen:
+            stored.append((existing.get(digest) or new[digest], False))
+        else:
+            seen.add(digest)
+            stored.append((new[digest], True))
+    return stored
 
 
 def raw_mail_ingest(*, raw_mail: RawMail) -> IngestResult:
@@ -90,32 +127,37 @@ def raw_mail_ingest(*, raw_mail: RawMail) -> IngestResult:
     On an exception the transaction rolls back, the attempt is counted with its error, and
     after MAX_ATTEMPTS the raw mail is quarantined (FAILED, shown in the triage list).
     """
-    try:
-        with transaction.atomic():
-            locked = RawMail.objects.select_for_update().get(pk=raw_mail.pk)
-            if locked.state == RawMail.State.OVERSIZED:
-                # Flagged at store time, never parsed: triaged once, then a duplicate.
-                if locked.ingested_at is not None:
-                    return IngestResult(outcome=DUPLICATE, raw_mail=locked)
-                locked.ingested_at = timezone.now()
-                locked.save(update_fields=["ingested_at"])
-                return IngestResult(outcome=TRIAGED, raw_mail=locked)
-            if locked.state != RawMail.State.PENDING:
-                return IngestResult(outcome=DUPLICATE, raw_mail=locked)
-            result = _ingest_locked(locked)
-    except Exception as exc:
-        logger.exception("ingest of raw mail %s failed", raw_mail.pk)
-        return _ingest_failure_record(raw_mail=raw_mail, exc=exc)
-    raw_mail.state = result.raw_mail.state
+    [result] = raw_mails_ingest(raw_mails=[raw_mail])
     return result
 
 
-def raw_mails_ingest_pending(*, limit: int | None = None, batch_size: int = 50) -> dict[str, int]:
-    """Ingests pending raw mails oldest first; a failing mail never blocks the others.
+def raw_mails_ingest(*, raw_mails: list[RawMail]) -> list[IngestResult]:
+    """Derives messages from several raw mails in one transaction; one result per mail.
 
-    Each mail runs in its own savepoint; a batch of them shares one commit (one disk sync
-    instead of one per mail). Should a whole batch fail, it is redone mail by mail.
+    The batch shares its reads (routing, identification, threading, de-duplication) and its
+    inserts. A mail that cannot be parsed fails alone; should anything else raise, the
+    batch is rolled back and redone mail by mail, each in its own transaction, so a bad mail
+    is retried and quarantined on its own while the others are stored.
     """
+    if not raw_mails:
+        return []
+    try:
+        with transaction.atomic():
+            results = _ingest_batch(raw_mails)
+    except Exception as exc:
+        if len(raw_mails) == 1:
+            logger.exception("ingest of raw mail %s failed", raw_mails[0].pk)
+            return [_ingest_failure_record(raw_mail=raw_mails[0], exc=exc)]
+        logger.warning("ingest batch of %d raw mails failed, redone one at a time", len(raw_mails))
+        return [raw_mail_ingest(raw_mail=raw) for raw in raw_mails]
+    for raw_mail, result in zip(raw_mails, results, strict=True):
+        raw_mail.state = result.raw_mail.state
+    return results
+
+
+def raw_mails_ingest_pending(*, limit: int | None = None, batch_size: int = 100) -> dict[str, int]:
+    """Ingests pending raw mails oldest first, a batch per transaction; a failing mail never
+    blocks the others."""
     pending = RawMail.objects.filter(state=RawMail.State.PENDING).order_by("fetched_at", "pk")
     ids = list(
         pending.values_list("pk", flat=True)[:limit]
@@ -124,34 +166,184 @@ def raw_mails_ingest_pending(*, limit: int | None = None, batch_size: int = 50) 
     )
     counts = {STORED: 0, DUPLICATE: 0, TRIAGED: 0, FAILED: 0}
     for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        try:
-            with transaction.atomic():
-                outcomes = [raw_mail_ingest(raw_mail=RawMail(pk=pk)).outcome for pk in batch]
-        except Exception:
-            logger.exception("ingest batch failed, redone one mail at a time")
-            outcomes = [raw_mail_ingest(raw_mail=RawMail(pk=pk)).outcome for pk in batch]
-        for outcome in outcomes:
-            counts[outcome] += 1
+        batch = [RawMail(pk=pk) for pk in ids[start : start + batch_size]]
+        for result in raw_mails_ingest(raw_mails=batch):
+            counts[result.outcome] += 1
     return counts
 
 
 def _ingest_failure_record(*, raw_mail: RawMail, exc: Exception) -> IngestResult:
-    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
     with transaction.atomic():
-        locked = RawMail.objects.select_for_update().get(pk=raw_mail.pk)
-        locked.attempts += 1
-        locked.last_error = error
-        locked.state = (
-            RawMail.State.FAILED if locked.attempts >= MAX_ATTEMPTS else RawMail.State.PENDING
-        )
-        locked.save(update_fields=["attempts", "last_error", "state"])
+        locked = RawMail.objects.select_for_update().defer("data").get(pk=raw_mail.pk)
+        result = _failure_apply(locked, exc)
     raw_mail.attempts, raw_mail.state, raw_mail.last_error = (
         locked.attempts,
         locked.state,
         locked.last_error,
     )
+    return result
+
+
+def _failure_apply(locked: RawMail, exc: Exception) -> IngestResult:
+    """Counts one failed attempt on a locked raw mail; the third one quarantines it."""
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
+    locked.attempts += 1
+    locked.last_error = error
+    locked.state = (
+        RawMail.State.FAILED if locked.attempts >= MAX_ATTEMPTS else RawMail.State.PENDING
+    )
+    locked.save(update_fields=["attempts", "last_error", "state"])
     return IngestResult(outcome=FAILED, raw_mail=locked, error=error)
+
+
+class _Batch:
+    """What one ingest transaction has decided to write, written at the end in bulk.
+
+    Threads are inserted as they are created (later mails need their id); messages,
+    attachments, the new threads' final state and deadlines, and the raw mails'
+    bookkeeping are written by `flush` in a handful of statements.
+    """
+
+    def __init__(self, lookups: routing.IngestLookups):
+        self.lookups = lookups
+        self.now = timezone.now()
+        self.new_threads: dict[int, Thread] = {}
+        self.messages: list[tuple[Message, list[Attachment], str]] = []
+        self.stored_files: dict[str, str] = {}
+        self.done: list[RawMail] = []
+        self._calendars: dict[int, BusinessCalendar] = {}
+
+    def raw_done(self, raw_mail: RawMail, state: str, last_error: str = "") -> None:
+        raw_mail.state, raw_mail.last_error, raw_mail.ingested_at = state, last_error, self.now
+        self.done.append(raw_mail)
+
+    def flush(self) -> None:
+        Message.objects.bulk_create([message for message, _a, _h in self.messages])
+        attachments = []
+        for message, message_attachments, _html in self.messages:
+            for attachment in message_attachments:
+                attachment.message = message
+                attachments.append(attachment)
+        Attachment.objects.bulk_create(attachments)
+        # cid: images need their attachment's id in the URL: sanitised once ids exist.
+        with_cid = []
+        for message, message_attachments, html in self.messages:
+            if html:
+                cid_urls = {
+                    a.content_id: reverse("correspondence:attachment", args=[a.pk]) + "?inline=1"
+                    for a in message_attachments
+                    if a.content_id and a.extracted
+                }
+                _html_set(message, html, cid_urls=cid_urls)
+                with_cid.append(message)
+        Message.objects.bulk_update(
+            with_cid, ["body_html", "body_html_with_remote_images", "has_remote_images"]
+        )
+        self._new_threads_flush()
+        groups: dict[tuple[str, str], list[int]] = {}
+        for raw_mail in self.done:
+            groups.setdefault((raw_mail.state, raw_mail.last_error), []).append(raw_mail.pk)
+        for (state, last_error), pks in groups.items():
+            RawMail.objects.filter(pk__in=pks).update(
+                state=state, last_error=last_error, ingested_at=self.now
+            )
+
+    def _new_threads_flush(self) -> None:
+        """The state of the threads this batch created, and their deadlines, in one go.
+
+        Nobody else sees these threads before commit: the reply clock starts here as
+        `thread_deadline_start` starts it for a thread already stored.
+        """
+        events = []
+        for thread in self.new_threads.values():
+            if thread.status != Thread.Status.AWAITING_REPLY or thread.due_at is not None:
+                continue
+            start = thread.awaiting_since or thread.last_message_at
+            thread.awaiting_since = start
+            thread.due_at = business_deadline(
+                start, settings.MAILNET_SLA_HOURS, self._calendar(thread)
+            )
+            thread.warned_at = thread.breached_at = None
+            events.append(
+                SlaEvent(
+                    thread=thread,
+                    kind=SlaEvent.Kind.DEADLINE_SET,
+                    at=self.now,
+                    due_at=thread.due_at,
+                )
+            )
+        Thread.objects.bulk_update(
+            self.new_threads.values(),
+            [
+                "last_message_at",
+                "status",
+                "awaiting_since",
+                "closed_reason",
+                "due_at",
+                "warned_at",
+                "breached_at",
+            ],
+        )
+        SlaEvent.objects.bulk_create(events)
+
+    def _calendar(self, thread: Thread) -> BusinessCalendar:
+        if thread.agency_id not in self._calendars:
+            self._calendars[thread.agency_id] = agency_calendar(agency=thread.agency)
+        return self._calendars[thread.agency_id]
+
+
+def _ingest_batch(raw_mails: list[RawMail]) -> list[IngestResult]:
+    ids = [raw_mail.pk for raw_mail in raw_mails]
+    locked = {
+        raw.pk: raw
+        for raw in RawMail.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .defer("data")
+    }
+    missing = [raw.pk for raw in raw_mails if "data" in raw.get_deferred_fields() or not raw.data]
+    data = dict(RawMail.objects.filter(pk__in=missing).values_list("pk", "data")) if missing else {}
+    results: dict[int, IngestResult | None] = {}
+    todo: list[tuple[RawMail, mailparse.ParsedMail]] = []
+    for raw_mail in raw_mails:
+        row = locked[raw_mail.pk]
+        if raw_mail.pk in results:
+            continue  # the same raw mail twice in one batch: see below
+        if row.state == RawMail.State.OVERSIZED:
+            # Flagged at store time, never parsed: triaged once, then a duplicate.
+            if row.ingested_at is not None:
+                results[row.pk] = IngestResult(outcome=DUPLICATE, raw_mail=row)
+            else:
+                row.ingested_at = timezone.now()
+                row.save(update_fields=["ingested_at"])
+                results[row.pk] = IngestResult(outcome=TRIAGED, raw_mail=row)
+            continue
+        if row.state != RawMail.State.PENDING:
+            results[row.pk] = IngestResult(outcome=DUPLICATE, raw_mail=row)
+            continue
+        raw_bytes = bytes(data[row.pk]) if row.pk in data else bytes(raw_mail.data)
+        try:
+            parsed = mailparse.mail_parse(raw_bytes)
+        except Exception as exc:
+            logger.warning("raw mail %s cannot be parsed: %s", row.pk, exc)
+            results[row.pk] = _failure_apply(row, exc)
+            continue
+        results[row.pk] = None
+        todo.append((row, parsed))
+    if todo:
+        since = min(row.fetched_at or timezone.now() for row, _parsed in todo)
+        batch = _Batch(routing.IngestLookups([p for _r, p in todo], since=since, lock=True))
+        for row, parsed in todo:
+            results[row.pk] = _ingest_locked(row, parsed, batch)
+        batch.flush()
+    out, seen = [], set()
+    for raw_mail in raw_mails:
+        result = results[raw_mail.pk]
+        if raw_mail.pk in seen:
+            result = IngestResult(outcome=DUPLICATE, raw_mail=result.raw_mail)
+        seen.add(raw_mail.pk)
+        out.append(result)
+    return out
 
 
 def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> list[str]:
@@ -168,20 +360,15 @@ def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> list[str]
     return ["status", "awaiting_since", "closed_reason"]
 
 
-def _ingest_locked(raw_mail: RawMail) -> IngestResult:
-    data = bytes(raw_mail.data)
-    parsed = mailparse.mail_parse(data)
+def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batch) -> IngestResult:
+    lookups = batch.lookups
     received_at = raw_mail.fetched_at or timezone.now()
-    if Message.objects.filter(
-        direction=Message.Direction.OUTGOING, message_id=parsed.message_id
-    ).exists():
+    if lookups.is_our_outgoing(parsed.message_id):
         # A copy of a mail we sent ourselves (a catch-all also receives our replies).
-        raw_mail.state = RawMail.State.INGESTED
-        raw_mail.ingested_at = timezone.now()
-        raw_mail.save(update_fields=["state", "ingested_at"])
+        batch.raw_done(raw_mail, RawMail.State.INGESTED)
         return IngestResult(outcome=DUPLICATE, raw_mail=raw_mail)
-    counsellors = routing.counsellors_for_recipients(parsed.recipients, lock=True)
-    ref_threads = routing.threads_by_reference(
+    counsellors = lookups.counsellors_for(parsed.recipients)
+    ref_threads = lookups.threads_by_reference(
         reference_ids=parsed.reference_ids + parsed.bounced_message_ids, subject=parsed.subject
     )
     if parsed.kind == mailparse.KIND_BOUNCE and parsed.bounced_message_ids:
@@ -199,58 +386,46 @@ def _ingest_locked(raw_mail: RawMail) -> IngestResult:
         # not route (a bounce to our sender address): it still continues that thread.
         targets = [(ref_threads[0].counsellor, ref_threads[0])]
     if not targets:
-        raw_mail.state = RawMail.State.TRIAGED
-        raw_mail.last_error = "Aucun conseiller ne correspond aux destinataires."
-        raw_mail.ingested_at = timezone.now()
-        raw_mail.save(update_fields=["state", "last_error", "ingested_at"])
+        batch.raw_done(
+            raw_mail, RawMail.State.TRIAGED, "Aucun conseiller ne correspond aux destinataires."
+        )
         return IngestResult(outcome=TRIAGED, raw_mail=raw_mail)
 
     messages: list[Message] = []
-    stored_files: dict[str, str] = {}
     triaged = False
     for counsellor, thread in targets:
-        if _already_received(parsed.message_id, counsellor, thread):
+        if lookups.already_received(parsed.message_id, counsellor, thread):
             continue
         if thread is None:
-            correspondent = routing.correspondent_identify(
+            correspondent = lookups.correspondent(
                 address=parsed.from_address, counsellor=counsellor
             )
-            thread = routing.thread_by_subject(
+            thread = lookups.thread_by_subject(
                 counsellor=counsellor,
                 correspondent=correspondent,
                 subject=parsed.subject,
                 moment=received_at,
-            ) or _thread_create(counsellor=counsellor, correspondent=correspondent, parsed=parsed)
+            )
+            if thread is None:
+                thread = _thread_create(
+                    counsellor=counsellor, correspondent=correspondent, parsed=parsed
+                )
+                batch.new_threads[thread.pk] = thread
+                lookups.thread_added(thread)
         message = _message_create(
-            thread=thread,
-            raw_mail=raw_mail,
-            parsed=parsed,
-            received_at=received_at,
-            stored_files=stored_files,
+            thread=thread, raw_mail=raw_mail, parsed=parsed, received_at=received_at, batch=batch
         )
+        lookups.message_added(message_id=parsed.message_id, thread=thread)
         messages.append(message)
-        _thread_after_incoming(thread=thread, message=message)
+        _thread_after_incoming(thread=thread, message=message, batch=batch)
         triaged = triaged or thread.status == Thread.Status.TRIAGE
 
-    raw_mail.state = RawMail.State.INGESTED
-    raw_mail.ingested_at = timezone.now()
-    raw_mail.last_error = ""
-    raw_mail.save(update_fields=["state", "ingested_at", "last_error"])
+    batch.raw_done(raw_mail, RawMail.State.INGESTED)
     if not messages:
         return IngestResult(outcome=DUPLICATE, raw_mail=raw_mail)
     return IngestResult(
         outcome=TRIAGED if triaged else STORED, raw_mail=raw_mail, messages=messages
     )
-
-
-def _already_received(
-    message_id: str, counsellor: Counsellor | None, thread: Thread | None
-) -> bool:
-    """The same mail (same Message-ID) already reached this counsellor, from any mailbox."""
-    incoming = Message.objects.filter(direction=Message.Direction.INCOMING, message_id=message_id)
-    if counsellor is not None:
-        return incoming.filter(thread__counsellor=counsellor).exists()
-    return thread is not None and incoming.filter(thread=thread).exists()
 
 
 def _thread_create(
@@ -282,13 +457,15 @@ def _kind_label(kind: str):
     return dict(Message.Kind.choices)[kind]
 
 
-def _thread_after_incoming(*, thread: Thread, message: Message) -> None:
+def _thread_after_incoming(*, thread: Thread, message: Message, batch: _Batch) -> None:
     changed = []
     if thread.last_message_at is None or message.received_at > thread.last_message_at:
         thread.last_message_at = message.received_at
         changed.append("last_message_at")
     if message.kind == Message.Kind.NORMAL and thread.status != Thread.Status.TRIAGE:
         changed += _thread_mark_awaiting(thread=thread, received_at=message.received_at)
+    if thread.pk in batch.new_threads:
+        return  # created by this batch: saved, with its deadline, by `_Batch.flush`
     if changed:
         thread.save(update_fields=changed)
     if "awaiting_since" in changed:
@@ -313,8 +490,9 @@ def _message_create(
     raw_mail: RawMail,
     parsed: mailparse.ParsedMail,
     received_at: datetime,
-    stored_files: dict[str, str],
+    batch: _Batch,
 ) -> Message:
+    """The incoming message and its attachments, inserted by `_Batch.flush`."""
     warnings = list(parsed.warnings)
     limit = settings.MAILNET_MAX_ATTACHMENT_BYTES
     attachments = []
@@ -327,7 +505,7 @@ def _message_create(
             )
         attachments.append(
             Attachment(
-                file=_file_store(part.data, digest, stored_files) if extracted else "",
+                file=_file_store(part.data, digest, batch.stored_files) if extracted else "",
                 name=part.name,
                 content_type=part.content_type[:255],
                 content_id=part.content_id[:255],
@@ -354,25 +532,11 @@ def _message_create(
         body_text=parsed.body_text,
         decoding_warnings=warnings,
     )
-    # cid: images need their attachment's id in the URL: sanitise after inserting them.
+    # cid: images need their attachment's id in the URL: sanitised after the insert then.
     needs_ids = bool(parsed.body_html) and any(a.content_id and a.extracted for a in attachments)
     if parsed.body_html and not needs_ids:
         _html_set(message, parsed.body_html, cid_urls={})
-    message.save(force_insert=True)
-    if attachments:
-        for attachment in attachments:
-            attachment.message = message
-        Attachment.objects.bulk_create(attachments)
-    if needs_ids:
-        cid_urls = {
-            a.content_id: reverse("correspondence:attachment", args=[a.pk]) + "?inline=1"
-            for a in attachments
-            if a.content_id and a.extracted
-        }
-        _html_set(message, parsed.body_html, cid_urls=cid_urls)
-        message.save(
-            update_fields=["body_html", "body_html_with_remote_images", "has_remote_images"]
-        )
+    batch.messages.append((message, attachments, parsed.body_html if needs_ids else ""))
     return message
 
 
