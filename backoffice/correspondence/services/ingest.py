@@ -199,15 +199,15 @@ def _failure_apply(locked: RawMail, exc: Exception) -> IngestResult:
 class _Batch:
     """What one ingest transaction has decided to write, written at the end in bulk.
 
-    Threads are inserted as they are created (later mails need their id); messages,
-    attachments, the new threads' final state and deadlines, and the raw mails'
-    bookkeeping are written by `flush` in a handful of statements.
+    Threads are inserted as they are created (later mails need their id), already in the
+    state their first message gives them; messages, attachments, the deadline events and
+    the raw mails' bookkeeping are written by `flush` in a handful of statements.
     """
 
     def __init__(self, lookups: routing.IngestLookups):
         self.lookups = lookups
         self.now = timezone.now()
-        self.new_threads: dict[int, Thread] = {}
+        self.deadlines_set: list[Thread] = []
         self.messages: list[tuple[Message, list[Attachment], str]] = []
         self.stored_files: dict[str, str] = {}
         self.done: list[RawMail] = []
@@ -239,7 +239,10 @@ class _Batch:
         Message.objects.bulk_update(
             with_cid, ["body_html", "body_html_with_remote_images", "has_remote_images"]
         )
-        self._new_threads_flush()
+        SlaEvent.objects.bulk_create(
+            SlaEvent(thread=t, kind=SlaEvent.Kind.DEADLINE_SET, at=self.now, due_at=t.due_at)
+            for t in self.deadlines_set
+        )
         groups: dict[tuple[str, str], list[int]] = {}
         for raw_mail in self.done:
             groups.setdefault((raw_mail.state, raw_mail.last_error), []).append(raw_mail.pk)
@@ -248,43 +251,17 @@ class _Batch:
                 state=state, last_error=last_error, ingested_at=self.now
             )
 
-    def _new_threads_flush(self) -> None:
-        """The state of the threads this batch created, and their deadlines, in one go.
+    def deadline_start(self, thread: Thread) -> None:
+        """Starts the reply clock of a thread this batch is creating, before its insert.
 
-        Nobody else sees these threads before commit: the reply clock starts here as
-        `thread_deadline_start` starts it for a thread already stored.
+        The same rule as `thread_deadline_start` (which runs for a thread already stored),
+        without its lock and reads: nobody else sees the thread before commit.
         """
-        events = []
-        for thread in self.new_threads.values():
-            if thread.status != Thread.Status.AWAITING_REPLY or thread.due_at is not None:
-                continue
-            start = thread.awaiting_since or thread.last_message_at
-            thread.awaiting_since = start
-            thread.due_at = business_deadline(
-                start, settings.MAILNET_SLA_HOURS, self._calendar(thread)
-            )
-            thread.warned_at = thread.breached_at = None
-            events.append(
-                SlaEvent(
-                    thread=thread,
-                    kind=SlaEvent.Kind.DEADLINE_SET,
-                    at=self.now,
-                    due_at=thread.due_at,
-                )
-            )
-        Thread.objects.bulk_update(
-            self.new_threads.values(),
-            [
-                "last_message_at",
-                "status",
-                "awaiting_since",
-                "closed_reason",
-                "due_at",
-                "warned_at",
-                "breached_at",
-            ],
+        thread.due_at = business_deadline(
+            thread.awaiting_since, settings.MAILNET_SLA_HOURS, self._calendar(thread)
         )
-        SlaEvent.objects.bulk_create(events)
+        thread.warned_at = thread.breached_at = None
+        self.deadlines_set.append(thread)
 
     def _calendar(self, thread: Thread) -> BusinessCalendar:
         if thread.agency_id not in self._calendars:
@@ -408,16 +385,19 @@ def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batc
             )
             if thread is None:
                 thread = _thread_create(
-                    counsellor=counsellor, correspondent=correspondent, parsed=parsed
+                    counsellor=counsellor,
+                    correspondent=correspondent,
+                    parsed=parsed,
+                    received_at=received_at,
+                    batch=batch,
                 )
-                batch.new_threads[thread.pk] = thread
                 lookups.thread_added(thread)
         message = _message_create(
             thread=thread, raw_mail=raw_mail, parsed=parsed, received_at=received_at, batch=batch
         )
         lookups.message_added(message_id=parsed.message_id, thread=thread)
         messages.append(message)
-        _thread_after_incoming(thread=thread, message=message, batch=batch)
+        _thread_after_incoming(thread=thread, message=message)
         triaged = triaged or thread.status == Thread.Status.TRIAGE
 
     batch.raw_done(raw_mail, RawMail.State.INGESTED)
@@ -429,8 +409,14 @@ def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batc
 
 
 def _thread_create(
-    *, counsellor: Counsellor, correspondent: routing.Correspondent, parsed: mailparse.ParsedMail
+    *,
+    counsellor: Counsellor,
+    correspondent: routing.Correspondent,
+    parsed: mailparse.ParsedMail,
+    received_at: datetime,
+    batch: _Batch,
 ) -> Thread:
+    """A new thread for `parsed`, inserted in the state its first message gives it."""
     subject = TOKEN_RE.sub("", parsed.subject).strip()
     if not correspondent.known:
         status, reason = Thread.Status.TRIAGE, ""
@@ -438,8 +424,7 @@ def _thread_create(
         status, reason = Thread.Status.CLOSED, str(_kind_label(parsed.kind))
     else:
         status, reason = Thread.Status.ANSWERED, ""  # becomes awaiting with its first message
-    # A token collision (one in 10^11) raises IntegrityError: the attempt is retried.
-    return Thread.objects.create(
+    thread = Thread(
         counsellor=counsellor,
         agency=counsellor.agency,
         jobseeker=correspondent.jobseeker,
@@ -450,22 +435,27 @@ def _thread_create(
         token=thread_token_new(),
         status=status,
         closed_reason=reason,
+        last_message_at=received_at,
     )
+    if status == Thread.Status.ANSWERED:
+        _thread_mark_awaiting(thread=thread, received_at=received_at)
+        batch.deadline_start(thread)
+    # A token collision (one in 10^11) raises IntegrityError: the attempt is retried.
+    thread.save(force_insert=True)
+    return thread
 
 
 def _kind_label(kind: str):
     return dict(Message.Kind.choices)[kind]
 
 
-def _thread_after_incoming(*, thread: Thread, message: Message, batch: _Batch) -> None:
+def _thread_after_incoming(*, thread: Thread, message: Message) -> None:
     changed = []
     if thread.last_message_at is None or message.received_at > thread.last_message_at:
         thread.last_message_at = message.received_at
         changed.append("last_message_at")
     if message.kind == Message.Kind.NORMAL and thread.status != Thread.Status.TRIAGE:
         changed += _thread_mark_awaiting(thread=thread, received_at=message.received_at)
-    if thread.pk in batch.new_threads:
-        return  # created by this batch: saved, with its deadline, by `_Batch.flush`
     if changed:
         thread.save(update_fields=changed)
     if "awaiting_since" in changed:
