@@ -24,6 +24,8 @@ KIND_BOUNCE = "bounce"
 
 _MSGID_RE = re.compile(r"<[^<>\s]+>")
 _C1_RE = re.compile(rb"[\x80-\x9f]")
+# Undecodable 8-bit bytes come back from compat32 as lone surrogates (surrogateescape).
+_SURROGATE_RE = re.compile("[\udc80-\udcff]")
 _LATIN1_NAMES = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "us-ascii", "ascii", "iso-8859-15"}
 
 
@@ -130,7 +132,7 @@ def _decode_bytes(data: bytes, charset: str | None, warnings: list[str], where: 
 
 
 def _has_surrogates(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return _SURROGATE_RE.search(value) is not None
 
 
 def _header_decode(value, warnings: list[str], where: str) -> str:

@@ -41,14 +41,15 @@ class IngestLookups:
 
     Built once per ingest batch inside its transaction: the routed counsellors are locked
     first (`lock`), then the rest is read, so a concurrent ingest of the same mail cannot
-    commit in between unseen. The ingest reports what it creates (`thread_added`,
+    commit in between unseen. The ingest reports what it decides (`thread_added`,
     `message_added`), so a later mail of the batch sees an earlier one exactly as it would
-    see it in the database. One instance per thread row: changes made to a thread by one
-    mail are seen by the next.
+    see it in the database, even before the batch's threads and messages are inserted.
+    One instance per thread row: what one mail changes on a thread, the next one sees.
     """
 
     def __init__(self, mails: Sequence[ParsedMail], *, since: datetime, lock: bool = False):
-        self._threads: dict[int, Thread] = {}
+        self._threads: dict[int, Thread] = {}  # stored threads by pk: one instance each
+        self._latest: dict[object, datetime] = {}  # last in-batch message time per thread
         self._order = 0  # creation order of in-batch messages, after every stored pk
         self._counsellors_load({a for mail in mails for a in _lowered(mail.recipients)}, lock)
         message_ids = {mail.message_id for mail in mails if mail.message_id}
@@ -57,12 +58,14 @@ class IngestLookups:
                 direction=Message.Direction.OUTGOING, message_id__in=message_ids
             ).values_list("message_id", flat=True)
         )
-        # Incoming copies already stored: message_id -> {(thread id, counsellor id)}.
-        self._received: dict[str, set[tuple[int, int | None]]] = defaultdict(set)
-        for message_id, thread_id, counsellor_id in Message.objects.filter(
+        # Incoming copies: message_id -> [(thread key, counsellor id, delegated from id)].
+        self._received: dict[str, list[tuple[object, int | None, int | None]]] = defaultdict(list)
+        for message_id, thread_id, counsellor_id, delegated_from_id in Message.objects.filter(
             direction=Message.Direction.INCOMING, message_id__in=message_ids
-        ).values_list("message_id", "thread_id", "thread__counsellor_id"):
-            self._received[message_id].add((thread_id, counsellor_id))
+        ).values_list(
+            "message_id", "thread_id", "thread__counsellor_id", "thread__delegated_from_id"
+        ):
+            self._received[message_id].append((thread_id, counsellor_id, delegated_from_id))
         self._references_load(mails)
         self._correspondents_load({mail.from_address.strip().lower() for mail in mails})
         self._subjects_load(mails, since)
@@ -86,23 +89,26 @@ class IngestLookups:
     def _references_load(self, mails: Sequence[ParsedMail]) -> None:
         """Messages the mails answer (In-Reply-To/References, bounced ids) and subject tokens."""
         wanted = {r for mail in mails for r in _reference_window(mail)}
-        # message_id -> [(rank, thread id)], our own outgoing mails first, then by pk.
-        self._by_reference: dict[str, list[tuple[tuple[int, int], int]]] = defaultdict(list)
-        thread_ids = set()
+        # message_id -> [(rank, thread)]: our own outgoing mails first, then by pk.
+        self._by_reference: dict[str, list[tuple[tuple[int, int], Thread]]] = defaultdict(list)
+        found = []
         if wanted:
-            for message_id, direction, pk, thread_id in Message.objects.filter(
-                message_id__in=wanted
-            ).values_list("message_id", "direction", "pk", "thread_id"):
-                rank = (0 if direction == Message.Direction.OUTGOING else 1, pk)
-                self._by_reference[message_id].append((rank, thread_id))
-                thread_ids.add(thread_id)
+            found = list(
+                Message.objects.filter(message_id__in=wanted).values_list(
+                    "message_id", "direction", "pk", "thread_id"
+                )
+            )
         tokens = {t for mail in mails if (t := token_from_subject(mail.subject))}
-        self._by_token: dict[str, int] = {}
+        thread_ids = {thread_id for *_rest, thread_id in found}
+        self._by_token: dict[str, Thread] = {}
         if thread_ids or tokens:
             for thread in Thread.objects.filter(Q(pk__in=thread_ids) | Q(token__in=tokens)):
                 thread = self._thread(thread)
                 if thread.token in tokens:
-                    self._by_token[thread.token] = thread.pk
+                    self._by_token[thread.token] = thread
+        for message_id, direction, pk, thread_id in found:
+            rank = (0 if direction == Message.Direction.OUTGOING else 1, pk)
+            self._by_reference[message_id].append((rank, self._threads[thread_id]))
 
     def _correspondents_load(self, addresses: set[str]) -> None:
         addresses.discard("")
@@ -157,21 +163,24 @@ class IngestLookups:
         for thread in threads:
             self.thread_added(self._thread(thread))
 
-    # --- what the batch creates ---------------------------------------------------------
+    # --- what the batch decides --------------------------------------------------------
     def thread_added(self, thread: Thread) -> None:
         """A thread created (or first seen) in this batch: later mails may continue it."""
-        self._threads[thread.pk] = thread
+        if thread.pk is not None:
+            self._threads[thread.pk] = thread
         if thread.counsellor_id is not None and thread.normalised_subject:
             key = (thread.counsellor_id, thread.normalised_subject)
             if not any(t is thread for t in self._by_subject[key]):
                 self._by_subject[key].append(thread)
 
-    def message_added(self, *, message_id: str, thread: Thread) -> None:
-        """An incoming message put on `thread` in this batch (not yet inserted)."""
-        self._thread(thread)
-        self._received[message_id].add((thread.pk, thread.counsellor_id))
+    def message_added(self, *, message_id: str, thread: Thread, received_at: datetime) -> None:
+        """An incoming message this batch puts on `thread` (not inserted yet)."""
+        key = _key(thread)
+        self._received[message_id].append((key, thread.counsellor_id, thread.delegated_from_id))
         self._order += 1
-        self._by_reference[message_id].append(((1, _IN_BATCH + self._order), thread.pk))
+        self._by_reference[message_id].append(((1, _IN_BATCH + self._order), thread))
+        if key not in self._latest or received_at > self._latest[key]:
+            self._latest[key] = received_at
 
     # --- the questions ingest asks ------------------------------------------------------
     def counsellors_for(self, addresses: list[str]) -> list[Counsellor]:
@@ -190,26 +199,30 @@ class IngestLookups:
     def already_received(
         self, message_id: str, counsellor: Counsellor | None, thread: Thread | None
     ) -> bool:
-        """The same mail (same Message-ID) already reached this counsellor, from any mailbox."""
+        """The same mail (same Message-ID) already reached this counsellor, from any mailbox
+        (on a thread they hold, or one delegated during their absence)."""
         copies = self._received.get(message_id, ())
         if counsellor is not None:
-            return any(counsellor_id == counsellor.pk for _thread, counsellor_id in copies)
-        return thread is not None and any(thread_id == thread.pk for thread_id, _c in copies)
+            return any(counsellor.pk in (holder, delegated) for _t, holder, delegated in copies)
+        return thread is not None and any(key == _key(thread) for key, _h, _d in copies)
 
     def threads_by_reference(self, *, reference_ids: list[str], subject: str) -> list[Thread]:
         """Threads holding a message the mail answers (our own mails first), then its token."""
         found = sorted(
-            (rank, thread_id)
-            for message_id in set(_reference_window_ids(reference_ids))
-            for rank, thread_id in self._by_reference.get(message_id, ())
+            (
+                (rank, thread)
+                for message_id in set(_reference_window_ids(reference_ids))
+                for rank, thread in self._by_reference.get(message_id, ())
+            ),
+            key=lambda pair: pair[0],
         )
-        threads: dict[int, Thread] = {}
-        for _rank, thread_id in found:
-            threads.setdefault(thread_id, self._threads[thread_id])
+        threads: dict[object, Thread] = {}
+        for _rank, thread in found:
+            threads.setdefault(_key(thread), thread)
         token = token_from_subject(subject)
         if token and token in self._by_token:
-            thread = self._threads[self._by_token[token]]
-            threads.setdefault(thread.pk, thread)
+            thread = self._by_token[token]
+            threads.setdefault(_key(thread), thread)
         return list(threads.values())
 
     def correspondent(self, *, address: str, counsellor: Counsellor | None) -> Correspondent:
@@ -256,16 +269,26 @@ class IngestLookups:
             )
 
         candidates = [
-            thread
+            (latest, thread)
             for thread in self._by_subject.get((counsellor.pk, normalised), ())
-            if thread.last_message_at is not None
-            and thread.last_message_at >= since
+            if (latest := self._last_message_at(thread)) is not None
+            and latest >= since
             and same_correspondent(thread)
         ]
-        return max(candidates, key=lambda t: t.last_message_at, default=None)
+        return max(candidates, key=lambda pair: pair[0], default=(None, None))[1]
+
+    def _last_message_at(self, thread: Thread) -> datetime | None:
+        """As it will be once this batch's messages have landed."""
+        times = [t for t in (thread.last_message_at, self._latest.get(_key(thread))) if t]
+        return max(times, default=None)
 
 
 _IN_BATCH = 1 << 62  # ranks in-batch messages after every stored one
+
+
+def _key(thread: Thread) -> object:
+    """Identifies a thread in a batch: its pk, or the object while it is not inserted yet."""
+    return thread.pk if thread.pk is not None else ("new", id(thread))
 
 
 def _lowered(addresses: list[str]) -> list[str]:

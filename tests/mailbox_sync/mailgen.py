@@ -31,16 +31,34 @@ BODY = (
 SENDER = "camille.martin@example.org"
 
 
-def mail_generate(index: int, *, to: str, sender: str | None = None, rng=None) -> bytes:
+def mail_subject(index: int) -> str:
+    return f"{SUBJECTS[index % len(SUBJECTS)]} (n° {index})"
+
+
+def mail_generate(
+    index: int,
+    *,
+    to: str,
+    sender: str | None = None,
+    rng=None,
+    message_id: str | None = None,
+    in_reply_to: int | None = None,
+) -> bytes:
+    """Mail number `index`; `in_reply_to` makes it an answer to mail number `in_reply_to`
+    (whose Message-ID must then have been `bench_message_id` of that number)."""
     rng = rng or random.Random(index)
     subject = SUBJECTS[index % len(SUBJECTS)]
     name = f"Camille Martin {index}"
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender or SENDER}>"
     msg["To"] = to
-    msg["Subject"] = f"{subject} (n° {index})"
+    if in_reply_to is None:
+        msg["Subject"] = mail_subject(index)
+    else:
+        msg["Subject"] = f"Re: {mail_subject(in_reply_to)}"
+        msg["In-Reply-To"] = msg["References"] = bench_message_id(in_reply_to)
     msg["Date"] = format_datetime(datetime(2026, 11, 2, 9, tzinfo=UTC) + timedelta(minutes=index))
-    msg["Message-ID"] = make_msgid(idstring=str(index), domain="example.org")
+    msg["Message-ID"] = message_id or make_msgid(idstring=str(index), domain="example.org")
     text = BODY.format(topic=subject.lower(), name=name) * rng.randint(1, 4)
     kind = index % 10
     msg.set_content(text)
@@ -58,6 +76,10 @@ def mail_generate(index: int, *, to: str, sender: str | None = None, rng=None) -
         )
     # CRLF line ends, as on the wire: IMAP APPEND keeps them byte for byte.
     return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def bench_message_id(index: int) -> str:
+    return f"<bench.{index}@example.org>"
 
 
 def maildir_write(root: Path, mails: list[bytes], *, sub: str = "new") -> Path:

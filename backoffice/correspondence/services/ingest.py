@@ -199,19 +199,25 @@ def _failure_apply(locked: RawMail, exc: Exception) -> IngestResult:
 class _Batch:
     """What one ingest transaction has decided to write, written at the end in bulk.
 
-    Threads are inserted as they are created (later mails need their id), already in the
-    state their first message gives them; messages, attachments, the deadline events and
-    the raw mails' bookkeeping are written by `flush` in a handful of statements.
+    The batch's new threads are inserted together (`threads_insert`) before its messages
+    land, already in the state their first message gives them; messages, attachments, the
+    deadline events and the raw mails' bookkeeping are written by `flush`, a handful of
+    statements in all.
     """
 
     def __init__(self, lookups: routing.IngestLookups):
         self.lookups = lookups
         self.now = timezone.now()
+        self.threads_new: list[Thread] = []
         self.deadlines_set: list[Thread] = []
         self.messages: list[tuple[Message, list[Attachment], str]] = []
         self.stored_files: dict[str, str] = {}
         self.done: list[RawMail] = []
         self._calendars: dict[int, BusinessCalendar] = {}
+
+    def threads_insert(self) -> None:
+        # A token collision (one in 10^11) raises IntegrityError: the batch is redone.
+        Thread.objects.bulk_create(self.threads_new)
 
     def raw_done(self, raw_mail: RawMail, state: str, last_error: str = "") -> None:
         raw_mail.state, raw_mail.last_error, raw_mail.ingested_at = state, last_error, self.now
@@ -310,8 +316,15 @@ def _ingest_batch(raw_mails: list[RawMail]) -> list[IngestResult]:
     if todo:
         since = min(row.fetched_at or timezone.now() for row, _parsed in todo)
         batch = _Batch(routing.IngestLookups([p for _r, p in todo], since=since, lock=True))
-        for row, parsed in todo:
-            results[row.pk] = _ingest_locked(row, parsed, batch)
+        # Two passes: where each mail goes (new threads decided, not inserted), then, once
+        # the batch's new threads are inserted together, its messages land.
+        routes = [(row, parsed, _ingest_route(row, parsed, batch)) for row, parsed in todo]
+        batch.threads_insert()
+        for row, parsed, route in routes:
+            if isinstance(route, IngestResult):
+                results[row.pk] = route
+            else:
+                results[row.pk] = _ingest_locked(row, parsed, route, batch)
         batch.flush()
     out, seen = [], set()
     for raw_mail in raw_mails:
@@ -337,7 +350,11 @@ def _thread_mark_awaiting(*, thread: Thread, received_at: datetime) -> list[str]
     return ["status", "awaiting_since", "closed_reason"]
 
 
-def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batch) -> IngestResult:
+def _ingest_route(
+    raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batch
+) -> IngestResult | list[Thread]:
+    """Where one mail goes: the threads it lands on (one per counsellor), new ones decided
+    but not inserted yet; or the result when it lands nowhere (copy, triage, duplicate)."""
     lookups = batch.lookups
     received_at = raw_mail.fetched_at or timezone.now()
     if lookups.is_our_outgoing(parsed.message_id):
@@ -368,8 +385,7 @@ def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batc
         )
         return IngestResult(outcome=TRIAGED, raw_mail=raw_mail)
 
-    messages: list[Message] = []
-    triaged = False
+    threads: list[Thread] = []
     for counsellor, thread in targets:
         if lookups.already_received(parsed.message_id, counsellor, thread):
             continue
@@ -392,10 +408,22 @@ def _ingest_locked(raw_mail: RawMail, parsed: mailparse.ParsedMail, batch: _Batc
                     batch=batch,
                 )
                 lookups.thread_added(thread)
+        lookups.message_added(message_id=parsed.message_id, thread=thread, received_at=received_at)
+        threads.append(thread)
+    return threads
+
+
+def _ingest_locked(
+    raw_mail: RawMail, parsed: mailparse.ParsedMail, threads: list[Thread], batch: _Batch
+) -> IngestResult:
+    """The mail lands on its threads (all stored by now): its messages, the threads' state."""
+    received_at = raw_mail.fetched_at or timezone.now()
+    messages: list[Message] = []
+    triaged = False
+    for thread in threads:
         message = _message_create(
             thread=thread, raw_mail=raw_mail, parsed=parsed, received_at=received_at, batch=batch
         )
-        lookups.message_added(message_id=parsed.message_id, thread=thread)
         messages.append(message)
         _thread_after_incoming(thread=thread, message=message)
         triaged = triaged or thread.status == Thread.Status.TRIAGE
@@ -416,7 +444,8 @@ def _thread_create(
     received_at: datetime,
     batch: _Batch,
 ) -> Thread:
-    """A new thread for `parsed`, inserted in the state its first message gives it."""
+    """A new thread for `parsed`, in the state its first message gives it; inserted with the
+    batch's other new threads (`_Batch.threads_insert`) before any message lands."""
     subject = TOKEN_RE.sub("", parsed.subject).strip()
     if not correspondent.known:
         status, reason = Thread.Status.TRIAGE, ""
@@ -440,8 +469,7 @@ def _thread_create(
     if status == Thread.Status.ANSWERED:
         _thread_mark_awaiting(thread=thread, received_at=received_at)
         batch.deadline_start(thread)
-    # A token collision (one in 10^11) raises IntegrityError: the attempt is retried.
-    thread.save(force_insert=True)
+    batch.threads_new.append(thread)
     return thread
 
 
