@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)
 # Raw mails ingested per transaction: big enough to share reads and inserts, small enough
 # that a failed batch redone mail by mail costs little.
-INGEST_CHUNK = 100
+INGEST_CHUNK = 200
 
 
 @dataclass

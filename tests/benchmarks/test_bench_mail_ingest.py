@@ -79,6 +79,23 @@ def test_bench_poll_and_ingest_maildir_into_postgresql(tmp_path):
     root = tmp_path / "Maildir"
     for sub in ("new", "cur", "tmp"):
         (root / sub).mkdir(parents=True)
+    mailbox_add(name="Bench", uri=f"maildir://{root}", agency=agency)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _postgres_url(),
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
+        "MAILNET_LOG_LEVEL": "WARNING",
+        # As a deployed poller runs: with its bytecode cached (this machine's environment
+        # sets PYTHONDONTWRITEBYTECODE, which recompiles Django and Wagtail at each start).
+        "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    poll = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "mailbox_poll"]
+    subprocess.run([*poll, "--mailbox", "Bench"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()  # the second empty poll starts as every later one
+    subprocess.run([*poll, "--mailbox", "Bench"], env=env, check=True, capture_output=True)
+    startup = time.perf_counter() - started
+
     routed = replies = 0
     for index in range(MAILS):
         data, is_routed, is_reply = _mail(index, addresses)
@@ -93,27 +110,10 @@ def test_bench_poll_and_ingest_maildir_into_postgresql(tmp_path):
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     bare_rate = len(files) / (time.perf_counter() - started)
 
-    mailbox_add(name="Bench", uri=f"maildir://{root}", agency=agency)
-    env = {
-        **os.environ,
-        "DATABASE_URL": _postgres_url(),
-        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
-        "MAILNET_LOG_LEVEL": "WARNING",
-    }
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     result = subprocess.run(
-        [
-            sys.executable,
-            str(Path(settings.BASE_DIR) / "manage.py"),
-            "mailbox_poll",
-            "--mailbox",
-            "Bench",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
+        [*poll, "--mailbox", "Bench"], env=env, capture_output=True, text=True, timeout=3600
     )
     elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr[-3000:]
@@ -124,6 +124,7 @@ def test_bench_poll_and_ingest_maildir_into_postgresql(tmp_path):
     print(f"[mail-in] {MAILS} mails ({size_mb:.0f} MB) maildir -> PostgreSQL, poll + ingest")
     print(f"  poller summary    : {result.stdout.strip().splitlines()[-1]}")
     print(f"  end to end        : {elapsed:.1f} s, {rate:.0f} mails/s (target >= 300)")
+    print(f"  of which start-up : about {startup:.1f} s (an empty poll, bytecode cached)")
     print(
         f"  bare parse        : {bare_rate:.0f} mails/s (email.message_from_bytes, default policy)"
     )

@@ -31,6 +31,7 @@ from ..models.core import attachment_path
 from ..sla import BusinessCalendar, business_deadline
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
 from .archive import archive_append_many
+from .bulk import rows_insert
 from .deadlines import agency_calendar, thread_deadline_start
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _store_many(
             last_error=f"{len(data)} octets > {limit}: non analysé" if oversized else "",
         )
     if new:
-        RawMail.objects.bulk_create(new.values())
+        rows_insert(list(new.values()))
         archive_append_many(
             kind=ArchiveEntry.Kind.RAW_MAIL, items=[(raw.pk, raw.sha256) for raw in new.values()]
         )
@@ -224,7 +225,7 @@ class _Batch:
         self.done.append(raw_mail)
 
     def flush(self) -> None:
-        Message.objects.bulk_create([message for message, _a, _h in self.messages])
+        rows_insert([message for message, _a, _h in self.messages])
         attachments = []
         for message, message_attachments, _html in self.messages:
             for attachment in message_attachments:
