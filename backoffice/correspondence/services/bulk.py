@@ -39,10 +39,9 @@ def rows_insert(objs: list[Model]) -> None:
         )
     casts = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
     # Only quoted identifiers and column types from the model: the values are parameters.
-    sql = (  # noqa: S608
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"SELECT * FROM UNNEST({casts}) RETURNING {quote(meta.pk.column)}"
-    )
+    names = ", ".join(quote(f.column) for f in fields)
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({casts}) RETURNING {pk}"  # noqa: S608
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, columns)
