@@ -23,7 +23,8 @@ class MailboxForm(WagtailAdminModelForm):
         help_texts = {
             "uri": _(
                 "imap://utilisateur:mot-de-passe@serveur:143?folder=INBOX&archive=Archive "
-                "(imap+ssl:// pour le port 993, imap+tls:// pour STARTTLS), ou "
+                "(imap+ssl:// pour le port 993, imap+tls:// pour STARTTLS ; &cafile=/chemin/ca.pem "
+                "pour faire confiance à une autorité privée), ou "
                 "maildir:///chemin/absolu. Encodez « @ » et « : » des identifiants (%40, %3A)."
             ),
             "active": _("Relever cette boîte chaque minute."),

@@ -1,7 +1,8 @@
 """django-mailbox URIs, read once into what our fetchers need (pure, no I/O).
 
 Supported: `imap://user:pass@host:port?folder=INBOX&archive=Archive` (also `imap+ssl://`,
-`imap+tls://` for STARTTLS) and `maildir:///absolute/path` (`?archive=.Archive` by default,
+`imap+tls://` for STARTTLS, where `cafile=/path/ca.pem` names the certificates trusted
+instead of the system's: the server's certificate is always verified) and `maildir:///absolute/path` (`?archive=.Archive` by default,
 `?delete=1` to delete the file once stored instead of archiving it).
 """
 
@@ -31,6 +32,7 @@ class MailboxUri:
     archive: str = ""  # IMAP: folder to move to (empty: delete); maildir: sub-maildir name
     path: str = ""
     delete: bool = False
+    cafile: str = ""  # IMAP over TLS: PEM file of the certificates to trust (empty: system)
 
     @property
     def imap_port(self) -> int:
@@ -50,6 +52,13 @@ def uri_parse(uri: str) -> MailboxUri:
             port = parsed.port
         except ValueError as error:
             raise MailboxUriError(_("Le port IMAP n'est pas valide.")) from error
+        cafile = query.get("cafile", "")
+        if cafile and options not in {"ssl", "tls"}:
+            raise MailboxUriError(
+                _("« cafile » ne vaut que pour une connexion chiffrée (imap+ssl://, imap+tls://).")
+            )
+        if cafile and not cafile.startswith("/"):
+            raise MailboxUriError(_("« cafile » se donne par un chemin absolu."))
         return MailboxUri(
             kind="imap",
             host=parsed.hostname,
@@ -60,6 +69,7 @@ def uri_parse(uri: str) -> MailboxUri:
             password=unquote(parsed.password or ""),
             folder=query.get("folder") or "INBOX",
             archive=query.get("archive", ""),
+            cafile=cafile,
         )
     if kind == "maildir":
         path = unquote(parsed.netloc + parsed.path)

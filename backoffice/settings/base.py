@@ -295,3 +295,9 @@ MAILNET_REPORTS_EXPORT_RETENTION_DAYS = _env_int("MAILNET_REPORTS_EXPORT_RETENTI
 MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_DAYS", 30)
 # Above this many roll-up rows, the screen's workbook is built as a background export job.
 MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)
+
+# --- [mail-speed] ---
+# IMAP over TLS (imap+ssl://, imap+tls://): PEM file of the certificates trusted instead of
+# the system's (a private CA, a self-signed server). The server's certificate and name are
+# always verified; a mailbox URI's own `cafile=` takes precedence.
+MAILNET_IMAP_CA_FILE = _env("MAILNET_IMAP_CA_FILE", "")

@@ -13,6 +13,14 @@ from collections.abc import Iterator
 from .base import FetchedMail, FetchError
 
 UID_RE = re.compile(rb"UID (\d+)")
+
+
+def tls_context(cafile: str = "") -> ssl.SSLContext:
+    """Verifies the server's certificate and name, always; against `cafile` when given
+    (a private CA or a self-signed server certificate), else the system's CAs."""
+    context = ssl.create_default_context(cafile=cafile or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
@@ -36,6 +44,7 @@ class ImapFetcher:
         archive: str = "",
         use_ssl: bool = False,
         starttls: bool = False,
+        cafile: str = "",
         uidvalidity: int | None = None,
         last_uid: int = 0,
         batch_size: int = 50,
@@ -45,7 +54,7 @@ class ImapFetcher:
         self.host, self.port = host, port
         self.username, self.password = username, password
         self.folder, self.archive = folder, archive
-        self.use_ssl, self.starttls = use_ssl, starttls
+        self.use_ssl, self.starttls, self.cafile = use_ssl, starttls, cafile
         self.known_uidvalidity = uidvalidity
         self.last_uid = last_uid
         self.batch_size, self.batch_bytes = batch_size, batch_bytes
@@ -66,13 +75,13 @@ class ImapFetcher:
                 self.conn = imaplib.IMAP4_SSL(
                     self.host,
                     self.port,
-                    ssl_context=ssl.create_default_context(),
+                    ssl_context=tls_context(self.cafile),
                     timeout=self.timeout,
                 )
             else:
                 self.conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
                 if self.starttls:
-                    self.conn.starttls(ssl.create_default_context())
+                    self.conn.starttls(tls_context(self.cafile))
             self.conn.login(self.username, self.password)
             # The greeting's list is the pre-login one: ask again for MOVE / UIDPLUS.
             typ, data = self.conn.capability()

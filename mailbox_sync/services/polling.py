@@ -13,6 +13,7 @@ import socket
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
@@ -66,6 +67,7 @@ def fetcher_for(*, mailbox: Mailbox, state: MailboxState) -> Fetcher:
         archive=uri.archive,
         use_ssl=uri.ssl,
         starttls=uri.starttls,
+        cafile=uri.cafile or settings.MAILNET_IMAP_CA_FILE,
         uidvalidity=state.imap_uidvalidity,
         last_uid=state.imap_last_uid,
     )

@@ -29,6 +29,8 @@ class Dovecot:
     root: Path
     port: int
     _users: itertools.count
+    tls_port: int | None = None  # IMAPS, when openssl made the server a certificate
+    certificate: Path | None = None  # self-signed, for 127.0.0.1: the CA file to trust
 
     def user(self) -> str:
         """A fresh, empty mailbox user for one test."""
@@ -39,11 +41,43 @@ class Dovecot:
         conn.login(user, PASSWORD)
         return conn
 
-    def uri(self, user: str, **query) -> str:
+    def uri(self, user: str, *, scheme: str = "imap", port: int | None = None, **query) -> str:
         params = "&".join(f"{k}={v}" for k, v in query.items())
-        return f"imap://{user.replace('@', '%40')}:{PASSWORD}@127.0.0.1:{self.port}" + (
+        address = f"127.0.0.1:{port or self.port}"
+        return f"{scheme}://{user.replace('@', '%40')}:{PASSWORD}@{address}" + (
             f"?{params}" if params else ""
         )
+
+
+def _certificate(root: Path) -> Path | None:
+    """A self-signed certificate for 127.0.0.1 (openssl), or None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return root / "cert.pem"
+
+
+_TLS_CONFIG = """
+ssl = yes
+ssl_cert = <$D/cert.pem
+ssl_key = <$D/key.pem
+service imap-login {
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $TLSPORT
+    ssl = yes
+  }
+}
+"""
 
 
 def _free_port() -> int:
@@ -68,8 +102,15 @@ def dovecot():
     (root / "mail").mkdir()
     os.chown(root / "mail", uid, gid)
     port = _free_port()
+    certificate = _certificate(root)
+    tls_port = _free_port() if certificate else None
+    config = CONFIG_TEMPLATE.read_text()
+    if certificate:
+        config = config.replace("ssl = no\n", "") + _TLS_CONFIG
     (root / "dovecot.conf").write_text(
-        CONFIG_TEMPLATE.read_text().replace("$D", str(root)).replace("$PORT", str(port))
+        config.replace("$D", str(root))
+        .replace("$PORT", str(port))
+        .replace("$TLSPORT", str(tls_port))
     )
     (root / "passwd").write_text(
         "".join(
@@ -95,7 +136,13 @@ def dovecot():
             log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
             pytest.fail(f"dovecot did not start: {process.stderr.read()!r} {log[-2000:]}")
         time.sleep(0.1)
-    yield Dovecot(root=root, port=port, _users=itertools.count())
+    yield Dovecot(
+        root=root,
+        port=port,
+        _users=itertools.count(),
+        tls_port=tls_port,
+        certificate=certificate,
+    )
     process.terminate()
     try:
         process.wait(timeout=10)

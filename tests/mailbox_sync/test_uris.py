@@ -37,3 +37,13 @@ def test_password_is_hidden_for_display():
         uri_display("imap://u:secret@host:143?folder=INBOX") == "imap://u:***@host:143?folder=INBOX"
     )
     assert uri_display("maildir:///srv/mail") == "maildir:///srv/mail"
+
+
+def test_a_ca_file_is_read_for_encrypted_imap_only():
+    uri = uri_parse("imap+ssl://u:p@imap.example?cafile=/etc/mailnet/ca.pem")
+    assert uri.cafile == "/etc/mailnet/ca.pem"
+    assert uri_parse("imap+tls://u:p@imap.example?cafile=/ca.pem").cafile == "/ca.pem"
+    with pytest.raises(MailboxUriError):
+        uri_parse("imap://u:p@imap.example?cafile=/ca.pem")  # would not be used: say so
+    with pytest.raises(MailboxUriError):
+        uri_parse("imap+ssl://u:p@imap.example?cafile=ca.pem")
