@@ -1,7 +1,8 @@
 """A poller killed (SIGKILL) at random moments and restarted loses and duplicates nothing.
 
 The poller is a real `manage.py mailbox_poll` subprocess on a real database file (SQLite, a
-copy of the test database) or on the PostgreSQL test database.
+copy of the test database) or on the PostgreSQL test database; the source is a maildir, or
+a real Dovecot over IMAP (UID cursor, BODY.PEEK[], UID MOVE after the commit).
 """
 
 import os
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from backoffice.correspondence.models import Message, RawMail
 from mailbox_sync.services import mailbox_add
 
 from .mailgen import mail_generate, maildir_files, maildir_write
+from .test_services_polling_imap import _append, _folder_uids
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -73,31 +76,38 @@ def _counts(url: str) -> tuple[int, int, int, int]:
     return raws, distinct, Message.objects.count(), once
 
 
-def test_poller_killed_at_random_moments_loses_and_duplicates_nothing(tmp_path, agency, counsellor):
-    rng = random.Random(int(os.environ.get("MAILNET_CRASH_SEED", "0")) or None)
-    mails = [mail_generate(i, to=counsellor.public_address) for i in range(MAILS)]
-    root = maildir_write(tmp_path / "Maildir", mails)
-    mailbox_add(name="Crash", uri=f"maildir://{root}", agency=agency)
-    url = _database_url(tmp_path)
+def _poller_env(url: str, tmp_path: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
         "MAILNET_LOG_LEVEL": "CRITICAL",
+        # Bytecode cached as on a server, so kills land in the poll rather than the start-up.
+        "PYTHONPYCACHEPREFIX": str(tmp_path.parent / "crash-pycache"),
     }
-    command = [sys.executable, str(MANAGE), "mailbox_poll", "--mailbox", "Crash"]
-    archive = root / ".Archive" / "cur"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _kill_and_restart_until_done(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    moved: Callable[[], int],
+    left: Callable[[], int],
+    total: int,
+) -> tuple[int, int]:
+    """Runs the poller, SIGKILLs it at random moments (MAX_KILLS times), then lets it finish;
+    returns (kills, kills while the source was partly emptied)."""
+    rng = random.Random(int(os.environ.get("MAILNET_CRASH_SEED", "0")) or None)
     kills, killed_mid_poll = 0, 0
-    started = time.monotonic()
     while True:
-        before = len(list(archive.glob("*"))) if archive.exists() else 0
+        before = moved()
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if kills < MAX_KILLS:
             if kills % 2:
                 # Wait until this poller moved something, then kill it a moment later.
-                while process.poll() is None and (
-                    not archive.exists() or len(list(archive.glob("*"))) == before
-                ):
+                while process.poll() is None and moved() == before:
                     time.sleep(0.02)
                 time.sleep(rng.uniform(0, 0.4))
             else:
@@ -106,14 +116,29 @@ def test_poller_killed_at_random_moments_loses_and_duplicates_nothing(tmp_path, 
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 kills += 1
-                remaining = len(maildir_files(root))
-                killed_mid_poll += 0 < remaining < MAILS
+                killed_mid_poll += 0 < left() < total
                 continue
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()[-2000:]
         assert SUMMARY.fullmatch(out.decode().splitlines()[-1])
-        if not maildir_files(root):
-            break
+        if not left():
+            return kills, killed_mid_poll
+
+
+def test_poller_killed_at_random_moments_loses_and_duplicates_nothing(tmp_path, agency, counsellor):
+    mails = [mail_generate(i, to=counsellor.public_address) for i in range(MAILS)]
+    root = maildir_write(tmp_path / "Maildir", mails)
+    mailbox_add(name="Crash", uri=f"maildir://{root}", agency=agency)
+    url = _database_url(tmp_path)
+    archive = root / ".Archive" / "cur"
+    started = time.monotonic()
+    kills, killed_mid_poll = _kill_and_restart_until_done(
+        [sys.executable, str(MANAGE), "mailbox_poll", "--mailbox", "Crash"],
+        _poller_env(url, tmp_path),
+        moved=lambda: len(list(archive.glob("*"))) if archive.exists() else 0,
+        left=lambda: len(maildir_files(root)),
+        total=MAILS,
+    )
     elapsed = time.monotonic() - started
     print(f"crash test: {kills} kills ({killed_mid_poll} mid-poll), {elapsed:.1f} s")
 
@@ -123,3 +148,40 @@ def test_poller_killed_at_random_moments_loses_and_duplicates_nothing(tmp_path, 
     archived = sorted(p.read_bytes() for p in archive.glob("*"))
     assert archived == sorted(mails)  # every mail is at the archive once, none lost
     assert kills >= 1
+
+
+@pytest.mark.dovecot
+def test_imap_poller_killed_at_random_moments_loses_and_duplicates_nothing(
+    tmp_path, dovecot, agency, counsellor
+):
+    user = dovecot.user()
+    mails = [mail_generate(i, to=counsellor.public_address) for i in range(MAILS)]
+    _append(dovecot, user, mails)
+    mailbox_add(name="CrashImap", uri=dovecot.uri(user, archive="Archive"), agency=agency)
+    url = _database_url(tmp_path)
+    started = time.monotonic()
+    kills, killed_mid_poll = _kill_and_restart_until_done(
+        [sys.executable, str(MANAGE), "mailbox_poll", "--mailbox", "CrashImap"],
+        _poller_env(url, tmp_path),
+        moved=lambda: len(_folder_uids(dovecot, user, "Archive")),
+        left=lambda: len(_folder_uids(dovecot, user, "INBOX")),
+        total=MAILS,
+    )
+    elapsed = time.monotonic() - started
+    print(f"IMAP crash test: {kills} kills ({killed_mid_poll} mid-poll), {elapsed:.1f} s")
+
+    raws, distinct, messages, once = _counts(url)
+    assert (raws, distinct, messages, once) == (MAILS, MAILS, MAILS, MAILS)
+    assert _folder_uids(dovecot, user, "INBOX") == []
+    assert sorted(_folder_bodies(dovecot, user, "Archive")) == sorted(mails)  # each once
+    assert kills >= 1
+
+
+def _folder_bodies(dovecot, user, folder) -> list[bytes]:
+    conn = dovecot.connect(user)
+    try:
+        conn.select(f'"{folder}"', readonly=True)
+        _typ, data = conn.uid("FETCH", "1:*", "(BODY.PEEK[])")
+        return [item[1] for item in data if isinstance(item, tuple)]
+    finally:
+        conn.logout()
