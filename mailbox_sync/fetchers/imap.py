@@ -21,6 +21,8 @@ def tls_context(cafile: str = "") -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=cafile or None)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
 SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 

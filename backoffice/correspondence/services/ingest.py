@@ -1,7 +1,9 @@
 """Ingest: turns stored raw mails into messages on the right threads, exactly once.
 
-The poller (mailbox_sync) calls `raw_mails_store` with the exact bytes of a fetched batch,
-commits, removes the source copies, then calls `raw_mails_ingest`. Both are idempotent:
+The poller (mailbox_sync) calls `raw_mails_store` (rawmails.py) with the exact bytes of a
+fetched batch, commits, calls `raw_mails_ingest`, and only then removes the source copies
+(removal never waits on ingest succeeding: a failed mail stays pending, raw). Both are
+idempotent:
 calling them again with the same mails creates nothing. Both work a batch at a time (one
 transaction, shared reads, bulk inserts) and fall back to one mail at a time when a batch
 fails, so that one bad mail never blocks the others; `raw_mail_store` and
@@ -19,20 +21,33 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.organisation.models import Agency, Counsellor
+from backoffice.organisation.models import Counsellor
 
 from .. import mailparse, routing, sanitize
-from ..models import ArchiveEntry, Attachment, Message, RawMail, SlaEvent, Thread
+from ..models import Attachment, Message, RawMail, SlaEvent, Thread
 from ..models.core import attachment_path
 from ..sla import BusinessCalendar, business_deadline
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
-from .archive import archive_append_many
 from .bulk import rows_insert
 from .deadlines import agency_calendar, thread_deadline_start
+from .rawmails import raw_mail_store, raw_mails_store
+
+__all__ = [
+    "DUPLICATE",
+    "FAILED",
+    "STORED",
+    "TRIAGED",
+    "IngestResult",
+    "raw_mail_ingest",
+    "raw_mail_store",
+    "raw_mails_ingest",
+    "raw_mails_ingest_pending",
+    "raw_mails_store",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,76 +65,6 @@ class IngestResult:
     raw_mail: RawMail
     messages: list[Message] = field(default_factory=list)
     error: str = ""
-
-
-def raw_mail_store(
-    *, data: bytes, mailbox_name: str, source_ref: str, agency: Agency | None
-) -> tuple[RawMail, bool]:
-    """Keeps the exact bytes of one fetched mail, once per sha256; returns (row, created)."""
-    [stored] = raw_mails_store(mails=[(data, source_ref)], mailbox_name=mailbox_name, agency=agency)
-    return stored
-
-
-def raw_mails_store(
-    *, mails: list[tuple[bytes, str]], mailbox_name: str, agency: Agency | None
-) -> list[tuple[RawMail, bool]]:
-    """Keeps the exact bytes of fetched mails, (data, source ref) each, once per sha256.
-
-    Returns (row, created) per mail, in order. One transaction (a savepoint inside an outer
-    one) for the batch: one insert of the new rows and one append to the archive chain.
-    Should another poller store one of the same mails meanwhile, the batch is redone mail
-    by mail. A mail over MAILNET_MAX_MAIL_BYTES is kept raw and flagged OVERSIZED: ingest
-    never parses it. Existing rows come back without their bytes (deferred).
-    """
-    prepared = [(bytes(data), source_ref) for data, source_ref in mails]
-    prepared = [(data, ref, hashlib.sha256(data).hexdigest()) for data, ref in prepared]
-    try:
-        with transaction.atomic():
-            return _store_many(prepared, mailbox_name=mailbox_name, agency=agency)
-    except IntegrityError:
-        if len(prepared) == 1:
-            # Another poller stored the same bytes between our read and our insert.
-            return [(RawMail.objects.defer("data").get(sha256=prepared[0][2]), False)]
-        return [
-            raw_mails_store(mails=[(data, ref)], mailbox_name=mailbox_name, agency=agency)[0]
-            for data, ref, _digest in prepared
-        ]
-
-
-def _store_many(
-    prepared: list[tuple[bytes, str, str]], *, mailbox_name: str, agency: Agency | None
-) -> list[tuple[RawMail, bool]]:
-    digests = {digest for _data, _ref, digest in prepared}
-    existing = {raw.sha256: raw for raw in RawMail.objects.filter(sha256__in=digests).defer("data")}
-    limit = settings.MAILNET_MAX_MAIL_BYTES
-    new: dict[str, RawMail] = {}
-    for data, source_ref, digest in prepared:
-        if digest in existing or digest in new:
-            continue
-        oversized = len(data) > limit
-        new[digest] = RawMail(
-            sha256=digest,
-            data=data,
-            size=len(data),
-            mailbox_name=mailbox_name[:255],
-            source_ref=source_ref[:500],
-            agency=agency,
-            state=RawMail.State.OVERSIZED if oversized else RawMail.State.PENDING,
-            last_error=f"{len(data)} octets > {limit}: non analysé" if oversized else "",
-        )
-    if new:
-        rows_insert(list(new.values()))
-        archive_append_many(
-            kind=ArchiveEntry.Kind.RAW_MAIL, items=[(raw.pk, raw.sha256) for raw in new.values()]
-        )
-    stored, seen = [], set()
-    for _data, _ref, digest in prepared:
-        if digest in existing or digest in seen:
-            stored.append((existing.get(digest) or new[digest], False))
-        else:
-            seen.add(digest)
-            stored.append((new[digest], True))
-    return stored
 
 
 def raw_mail_ingest(*, raw_mail: RawMail) -> IngestResult:
