@@ -32,6 +32,7 @@ LEASE = timedelta(minutes=15)
 # Raw mails ingested per transaction: big enough to share reads and inserts, small enough
 # that a failed batch redone mail by mail costs little.
 INGEST_CHUNK = 200
+INGEST_CHUNK_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -116,8 +117,7 @@ def _lease_release(state: MailboxState) -> None:
 def _ingest_all(raws: list[RawMail], counts: PollCounts) -> None:
     # A commit per chunk: a crash loses only ingest work, redone at the next poll (the raw
     # mails stay pending). A failing chunk is redone mail by mail by the service.
-    for start in range(0, len(raws), INGEST_CHUNK):
-        chunk = raws[start : start + INGEST_CHUNK]
+    for chunk in _chunks(raws):
         try:
             outcomes = [result.outcome for result in raw_mails_ingest(raw_mails=chunk)]
         except Exception:
@@ -126,6 +126,19 @@ def _ingest_all(raws: list[RawMail], counts: PollCounts) -> None:
             outcomes = ["failed"] * len(chunk)
         counts.triaged += outcomes.count("triaged")
         counts.failed += outcomes.count("failed")
+
+
+def _chunks(raws: list[RawMail]):
+    """INGEST_CHUNK raw mails at most, and about INGEST_CHUNK_BYTES (their bytes are read)."""
+    chunk, size = [], 0
+    for raw in raws:
+        if chunk and (len(chunk) >= INGEST_CHUNK or size + raw.size > INGEST_CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(raw)
+        size += raw.size
+    if chunk:
+        yield chunk
 
 
 def _ingest_pending(mailbox: Mailbox, counts: PollCounts) -> None:

@@ -230,7 +230,12 @@ def _ingest_batch(raw_mails: list[RawMail]) -> list[IngestResult]:
         .order_by("pk")
         .defer("data")
     }
-    missing = [raw.pk for raw in raw_mails if "data" in raw.get_deferred_fields() or not raw.data]
+    missing = [
+        raw.pk
+        for raw in raw_mails
+        if locked[raw.pk].state == RawMail.State.PENDING
+        and ("data" in raw.get_deferred_fields() or not raw.data)
+    ]
     data = dict(RawMail.objects.filter(pk__in=missing).values_list("pk", "data")) if missing else {}
     results: dict[int, IngestResult | None] = {}
     todo: list[tuple[RawMail, mailparse.ParsedMail]] = []
