@@ -67,8 +67,8 @@ def test_bench_ingest(settings, tmp_path):
     bare = SIZE / (time.perf_counter() - start)
 
     start = time.perf_counter()
-    for start in range(0, SIZE, 200):  # as the poller stores a fetched batch
-        batch = [(data, str(start + i)) for i, data in enumerate(mails[start : start + 200])]
+    for first in range(0, SIZE, 200):  # as the poller stores a fetched batch
+        batch = [(data, str(first + i)) for i, data in enumerate(mails[first : first + 200])]
         raw_mails_store(mails=batch, mailbox_name="bench", agency=None)
     store_rate = SIZE / (time.perf_counter() - start)
 
