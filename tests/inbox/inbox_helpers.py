@@ -96,4 +96,3 @@ def absent(counsellor, *, delegate=None):
         ends_at=NOW + dt.timedelta(days=7),
         delegate=delegate,
     )
-

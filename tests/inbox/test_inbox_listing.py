@@ -76,9 +76,7 @@ def test_my_awaiting_threads_come_earliest_deadline_first(client, me):
     assert subjects(page) == [t.subject for t in (sooner, later, no_clock)]
 
 
-def test_each_row_shows_correspondent_modality_motif_subject_received_time_left_status(
-    client, me
-):
+def test_each_row_shows_correspondent_modality_motif_subject_received_time_left_status(client, me):
     motif = Motif.objects.create(code="formation", name="Formation")
     thread = followed_thread(
         me, subject="Inscription au CACES", due_in=30 * HOURS, motif=motif, modality_code="RENFORCE"
@@ -175,9 +173,7 @@ def test_the_menu_shows_the_count_of_my_awaiting_threads(client, me):
 
 @pytest.mark.parametrize("role", [roles.REGIONAL_PILOT, roles.CONTENT_EDITOR])
 def test_pilots_and_editors_have_no_inbox(client, role):
-    user = (
-        RegionalPilotFactory().user if role == roles.REGIONAL_PILOT else UserFactory(role=role)
-    )
+    user = RegionalPilotFactory().user if role == roles.REGIONAL_PILOT else UserFactory(role=role)
     client.force_login(user)
     response = client.get(reverse("inbox:index"))
     assert (response.status_code, response["Location"]) == (302, "/admin/")

@@ -101,9 +101,7 @@ def test_html_goes_to_the_sandboxed_frame_and_attachments_download(client, me):
     assert download["Content-Disposition"].startswith("attachment;")
 
 
-def test_the_correspondent_card_shows_identifier_modality_referent_and_earlier_threads(
-    client, me
-):
+def test_the_correspondent_card_shows_identifier_modality_referent_and_earlier_threads(client, me):
     thread = followed_thread(me, modality_code="RENFORCE", subject="Question du jour")
     jobseeker = thread.jobseeker
     earlier = followed_thread(

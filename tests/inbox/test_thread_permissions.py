@@ -53,9 +53,7 @@ def thread_url(thread):
 def frame_and_attachment(client, thread):
     message = thread.messages.get()
     frame = client.get(reverse("correspondence:message_html", args=[message.pk]))
-    download = client.get(
-        reverse("correspondence:attachment", args=[message.attachments.get().pk])
-    )
+    download = client.get(reverse("correspondence:attachment", args=[message.attachments.get().pk]))
     return frame.status_code, download.status_code
 
 
@@ -88,9 +86,12 @@ def test_a_counsellor_reads_another_caseload_s_thread_through_the_lookup_and_it_
     assert (read.user, read.via, read.outside_caseload) == (other.user, "lookup", True)
     # The page's frames and attachments open for that reader now.
     assert frame_and_attachment(client, thread) == (200, 200)
-    assert "<b>HTML</b>" in client.get(
-        reverse("correspondence:message_html", args=[thread.messages.get().pk])
-    ).content.decode()
+    assert (
+        "<b>HTML</b>"
+        in client.get(
+            reverse("correspondence:message_html", args=[thread.messages.get().pk])
+        ).content.decode()
+    )
 
 
 def test_the_lookup_finds_by_exact_email_too_and_never_by_part_of_a_name(client, thread):
