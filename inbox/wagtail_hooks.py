@@ -53,7 +53,7 @@ class _ShownTo(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_inbox_menu_item():
     return InboxMenuItem(
-        _("Boîte de réception"), reverse("inbox:index"), name="inbox", icon_name="mail", order=190
+        _("Ma boîte"), reverse("inbox:index"), name="inbox", icon_name="mail", order=190
     )
 
 
@@ -72,7 +72,7 @@ def register_queue_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_lookup_menu_item():
     return _ShownTo(
-        _("Rechercher une personne"),
+        _("Rechercher un DE"),
         reverse("inbox:lookup"),
         name="inbox-lookup",
         icon_name="search",

@@ -166,7 +166,7 @@ def test_the_menu_shows_the_count_of_my_awaiting_threads(client, me):
     followed_thread(CounsellorFactory(agency=me.agency))
     client.force_login(me.user)
     item = menu_items(client)["inbox"]
-    assert item["label"] == "Boîte de réception (3)"
+    assert item["label"] == "Ma boîte (3)"
     assert item["attrs"]["data-inbox-count"] == "3"
     assert item["url"] == reverse("inbox:index")
 

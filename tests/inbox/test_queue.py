@@ -122,7 +122,8 @@ def test_bulk_reassign_moves_the_threads_keeps_the_clock_and_logs_each_move(clie
         },
     )
     assert response["Location"] == reverse("inbox:queue") + "?section=absent"
-    assert "2 fils réattribués" in str(list(get_messages(response.wsgi_request))[0])
+    (message,) = get_messages(response.wsgi_request)
+    assert "2 fils réattribués à" in str(message)
     absent_thread.refresh_from_db()
     unassigned.refresh_from_db()
     assert absent_thread.counsellor == present and absent_thread.delegated_from is None
