@@ -89,18 +89,14 @@ class InboxFilterSet(_ThreadFilterSet):
     )
 
     def filter_status(self, queryset, name, value):
-        return queryset  # applied in filter_queryset, which also handles the default
+        return queryset  # the view applies `status_value` to its base queryset
 
     @property
     def status_value(self) -> str:
-        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
-        return data.get("status") or InboxStatus.AWAITING
-
-    def filter_queryset(self, queryset):
-        status = self.status_value
-        if status != InboxStatus.ALL:
-            queryset = queryset.filter(status=status)
-        return super().filter_queryset(queryset)
+        """The status asked for; awaiting by default (and when the form is invalid, so that
+        a bad filter never widens the list)."""
+        value = self.data.get("status") if self.data else None
+        return value if value in dict(InboxStatus.CHOICES) else InboxStatus.AWAITING
 
 
 class QueueSection:

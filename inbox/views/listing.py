@@ -86,14 +86,20 @@ class InboxIndexView(ThreadListingView):
             Column("status", label=_("Statut"), accessor="get_status_display"),
         ]
 
+    @cached_property
+    def status(self) -> str:
+        return self.filters.status_value if self.filters else InboxStatus.AWAITING
+
     def get_base_queryset(self):
         if not self.counsellor_id:
             return Thread.objects.none()
-        return inbox_for(counsellor_id=self.counsellor_id)
+        queryset = inbox_for(counsellor_id=self.counsellor_id)
+        if self.status != InboxStatus.ALL:
+            queryset = queryset.filter(status=self.status)
+        return queryset
 
     def order_queryset(self, queryset):
-        status = self.filters.status_value if self.filters else InboxStatus.AWAITING
-        if status == InboxStatus.AWAITING:
+        if self.status == InboxStatus.AWAITING:
             return queryset.order_by(F("due_at").asc(nulls_last=True), "pk")
         return queryset.order_by(F("last_message_at").desc(nulls_last=True), "-pk")
 

@@ -203,3 +203,10 @@ def test_the_inbox_runs_a_constant_number_of_queries(client, django_assert_max_n
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(counts[0]):
         client.get(reverse("inbox:index"), {"p": 2})
+
+
+def test_an_invalid_filter_never_widens_the_list(client, me):
+    followed_thread(me, subject="Attend")
+    followed_thread(me, subject="Répondu", status=Thread.Status.ANSWERED)
+    assert subjects(get_inbox(client, me.user, motif=999999)) == ["Attend"]
+    assert subjects(get_inbox(client, me.user, status="bogus")) == ["Attend"]

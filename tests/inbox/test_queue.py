@@ -219,3 +219,12 @@ def test_a_counsellor_may_close_or_set_the_motif_of_their_own_thread(team):
     thread_close(thread=own, by=user, reason="Doublon")
     own.refresh_from_db()
     assert (own.motif, own.status) == (motif, Thread.Status.CLOSED)
+
+
+def test_reassigning_an_awaiting_thread_without_a_deadline_starts_no_clock(team):
+    unassigned = team["threads"]["unassigned"]
+    unassigned.due_at = None
+    unassigned.save()
+    thread_reassign(thread=unassigned, to_counsellor=team["present"], by=team["manager"].user)
+    unassigned.refresh_from_db()
+    assert unassigned.due_at is None and not SlaEvent.objects.exists()

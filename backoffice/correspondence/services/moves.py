@@ -72,7 +72,9 @@ def thread_reassign(*, thread: Thread, to_counsellor: Counsellor, by, note: str 
         to_counsellor=to_counsellor,
         note=note,
     )
-    if locked.status == Thread.Status.AWAITING_REPLY and locked.due_at is None:
+    # Only a triage thread starts its clock here: an awaiting thread without a deadline
+    # (an auto-reply, say) has nothing to answer yet.
+    if was_triage and locked.due_at is None:
         last_incoming = (
             Message.objects.filter(thread_id=locked.pk, direction=Message.Direction.INCOMING)
             .order_by("-received_at")
