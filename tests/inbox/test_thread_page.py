@@ -306,3 +306,20 @@ def test_the_page_of_a_triage_thread_suggests_who_the_sender_may_be(client):
     )
     page = open_thread(client, agency_manager.user, thread).content.decode()
     assert 'data-testid="suggestions"' in page and "Durand" in page
+
+
+def test_the_reassign_and_close_forms_show_to_who_may_use_them_only(client, me):
+    thread = followed_thread(me)
+    colleague = CounsellorFactory(agency=me.agency)
+    manager = manager_of(me.agency)
+    client.force_login(manager.user)
+    page = client.get(reverse("inbox:reassign", args=[thread.pk])).content.decode()
+    assert str(colleague) in page and 'name="counsellor"' in page
+    assert client.get(reverse("inbox:close", args=[thread.pk])).status_code == 200
+    client.force_login(me.user)
+    refused = client.get(reverse("inbox:reassign", args=[thread.pk]))
+    # Wagtail's admin answers a permission refusal with a redirect to its dashboard.
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+    assert client.get(reverse("inbox:close", args=[thread.pk])).status_code == 200
+    client.force_login(colleague.user)
+    assert client.get(reverse("inbox:close", args=[thread.pk])).status_code == 404
