@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BaseColumn, Column, TitleColumn
 
-from backoffice.correspondence.inbox_selectors import agencies_of, agency_calendars
+from backoffice.correspondence.inbox_selectors import agency_calendars
+from backoffice.correspondence.models import Thread
 from backoffice.correspondence.sla import business_time_between
 
 DUE_SOON = dt.timedelta(hours=24)
@@ -40,8 +41,14 @@ class TimeLeft:
 
 def deadlines_annotate(threads: list, *, now: dt.datetime) -> None:
     """Sets `time_left` (a TimeLeft, or None without a deadline) on each loaded thread,
-    counted in its agency's calendar; one query for all the agencies' closure days."""
-    calendars = agency_calendars(agencies=agencies_of(threads)) if threads else {}
+    counted in its agency's calendar; one query for all the agencies' closure days (and one
+    for the agencies themselves unless loaded with the threads)."""
+    if not threads:
+        return
+    if all(Thread.agency.is_cached(thread) for thread in threads):
+        calendars = agency_calendars(agencies={t.agency for t in threads})
+    else:
+        calendars = agency_calendars(agency_ids={t.agency_id for t in threads})
     for thread in threads:
         thread.time_left = (
             TimeLeft(business_time_between(now, thread.due_at, calendars[thread.agency_id]))

@@ -59,7 +59,9 @@ def _current_modality():
             jobseeker_id=OuterRef("jobseeker_id"),
             kind=AssignmentKind.REFERENT,
             ends_on__isnull=True,
-        ).values("modality__name")[:1]
+        )
+        .order_by()
+        .values("modality__name")[:1]
     )
 
 
@@ -71,10 +73,12 @@ def _last_incoming_at():
     )
 
 
-def _listing(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
-    return queryset.select_related(
-        "jobseeker", "employer", "motif__parent", "agency", "counsellor__user"
-    ).annotate(modality_name=_current_modality(), last_incoming_at=_last_incoming_at())
+def _listing(queryset: QuerySet[Thread], *related: str) -> QuerySet[Thread]:
+    # Few joins on purpose: the planning time of a wide join weighs on a page that must stay
+    # fast; agencies (for the calendars) are read apart, for the page's rows only.
+    return queryset.select_related("jobseeker", "employer", "motif__parent", *related).annotate(
+        modality_name=_current_modality(), last_incoming_at=_last_incoming_at()
+    )
 
 
 def threads_readable_by(*, user, now: dt.datetime | None = None) -> QuerySet[Thread]:
@@ -150,7 +154,7 @@ def team_queue_for(*, user, now: dt.datetime | None = None) -> QuerySet[Thread]:
     )
     if agency_ids is not None:
         queryset = queryset.filter(agency_id__in=agency_ids)
-    return _listing(queryset)
+    return _listing(queryset, "counsellor__user", "agency")
 
 
 def dispatch_counsellors(*, user, agency_ids=None) -> QuerySet[Counsellor]:
@@ -164,8 +168,13 @@ def dispatch_counsellors(*, user, agency_ids=None) -> QuerySet[Counsellor]:
     return queryset.order_by("agency__code", "user__last_name", "user__first_name")
 
 
-def agency_calendars(*, agencies) -> dict[int, BusinessCalendar]:
-    """The business calendars of several agencies, with their closure days, in one query."""
+def agency_calendars(*, agencies=None, agency_ids=None) -> dict[int, BusinessCalendar]:
+    """The business calendars of several agencies (objects, or ids: one more query), with
+    their closure days in one query."""
+    if agencies is None:
+        agencies = Agency.objects.filter(pk__in=set(agency_ids or ())).only(
+            "pk", "territory", "time_zone"
+        )
     agencies = {agency.pk: agency for agency in agencies}
     closures = defaultdict(set)
     for agency_id, day in ClosureDay.objects.filter(agency_id__in=agencies).values_list(
@@ -279,8 +288,3 @@ def jobseeker_threads(*, jobseekers) -> QuerySet[Thread]:
         .select_related("agency", "counsellor__user", "jobseeker", "motif__parent")
         .order_by("-last_message_at", "-pk")
     )
-
-
-def agencies_of(threads) -> list[Agency]:
-    """The distinct agencies of already loaded threads (select_related("agency"))."""
-    return list({thread.agency_id: thread.agency for thread in threads}.values())
