@@ -42,7 +42,7 @@ class ThreadListingView(generic.IndexView):
     any_permission_required = ["view"]
     search_fields = SEARCH_FIELDS
     search_backend_name = None
-    paginate_by = 50
+    paginate_by = 25  # Wagtail lists 20 a page; what is due first is at the top
     header_icon = "mail"
     default_ordering = None
 
