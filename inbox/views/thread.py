@@ -42,6 +42,11 @@ from ..lookup import lookup_thread_url, lookup_token_valid
 from ..permissions import thread_dispatchable, thread_writable
 
 LIST_VIAS = {ThreadRead.Via.INBOX, ThreadRead.Via.QUEUE, ThreadRead.Via.REVIEW}
+BREADCRUMB_PARENTS = {
+    ThreadRead.Via.INBOX: ("inbox:index", gettext_lazy("Boîte de réception")),
+    ThreadRead.Via.QUEUE: ("inbox:queue", gettext_lazy("File de l'équipe")),
+    ThreadRead.Via.LOOKUP: ("inbox:lookup", gettext_lazy("Rechercher un DE")),
+}
 
 
 def _readable_thread(request, pk: int) -> Thread:
@@ -92,6 +97,7 @@ class ThreadView(WagtailAdminTemplateMixin, TemplateView):
             self.thread = thread_page(queryset=queryset, pk=pk)
         except Thread.DoesNotExist:
             raise Http404 from None
+        self.via = via
         thread_read_record(thread=self.thread, user=request.user, via=via)
         return super().get(request, *args, **kwargs)
 
@@ -99,9 +105,10 @@ class ThreadView(WagtailAdminTemplateMixin, TemplateView):
         return self.thread.subject or _("(sans objet)")
 
     def get_breadcrumbs_items(self):
+        parent = BREADCRUMB_PARENTS.get(self.via, BREADCRUMB_PARENTS[ThreadRead.Via.INBOX])
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("inbox:index"), "label": gettext_lazy("Boîte de réception")},
+            {"url": reverse(parent[0]), "label": parent[1]},
             {"url": "", "label": self.get_page_title()},
         ]
 

@@ -210,3 +210,13 @@ def test_an_invalid_filter_never_widens_the_list(client, me):
     followed_thread(me, subject="Répondu", status=Thread.Status.ANSWERED)
     assert subjects(get_inbox(client, me.user, motif=999999)) == ["Attend"]
     assert subjects(get_inbox(client, me.user, status="bogus")) == ["Attend"]
+
+
+def test_the_results_fragment_refreshes_with_the_filters(client, me):
+    followed_thread(me, subject="Attend")
+    followed_thread(me, subject="Répondu", status=Thread.Status.ANSWERED)
+    client.force_login(me.user)
+    response = client.get(reverse("inbox:index_results"), {"status": "answered"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Répondu" in page and "Attend" not in page and "<html" not in page
