@@ -118,9 +118,9 @@ def inbox_for(*, counsellor_id: int) -> QuerySet[Thread]:
     Served by the `thread_inbox` index (counsellor, status, due_at); the modality and the
     last incoming time are per-row subqueries on indexed columns, for the page's rows only.
     """
-    return _listing(Thread.objects.filter(counsellor_id=counsellor_id)).exclude(
-        status=Thread.Status.TRIAGE
-    )
+    return _listing(
+        Thread.objects.filter(counsellor_id=counsellor_id), "delegated_from__user"
+    ).exclude(status=Thread.Status.TRIAGE)
 
 
 def inbox_awaiting_count(*, counsellor_id: int) -> int:
@@ -154,7 +154,7 @@ def team_queue_for(*, user, now: dt.datetime | None = None) -> QuerySet[Thread]:
     )
     if agency_ids is not None:
         queryset = queryset.filter(agency_id__in=agency_ids)
-    return _listing(queryset, "counsellor__user", "agency")
+    return _listing(queryset, "counsellor__user", "agency", "delegated_from__user")
 
 
 def dispatch_counsellors(*, user, agency_ids=None) -> QuerySet[Counsellor]:

@@ -190,8 +190,12 @@ def test_the_inbox_runs_a_constant_number_of_queries(client, django_assert_max_n
     few, many = CounsellorFactory(), CounsellorFactory()
     for counsellor, count in ((few, 10), (many, 100)):
         motif = Motif.objects.create(code=f"m{counsellor.pk}", name=f"Motif {counsellor.pk}")
+        away = CounsellorFactory(agency=counsellor.agency)
         for n in range(count):
-            thread = followed_thread(counsellor, due_in=n * HOURS, motif=motif)
+            delegated_from = away if n % 2 else None
+            thread = followed_thread(
+                counsellor, due_in=n * HOURS, motif=motif, delegated_from=delegated_from
+            )
             incoming(thread, n)
     counts = []
     for counsellor in (few, many):
