@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from answer_repository.models import Motif
@@ -228,3 +230,29 @@ def test_reassigning_an_awaiting_thread_without_a_deadline_starts_no_clock(team)
     thread_reassign(thread=unassigned, to_counsellor=team["present"], by=team["manager"].user)
     unassigned.refresh_from_db()
     assert unassigned.due_at is None and not SlaEvent.objects.exists()
+
+
+def test_the_queue_runs_a_constant_number_of_queries(client):
+    counts = []
+    for size in (10, 60):
+        agency_counsellor = CounsellorFactory()
+        manager = manager_of(agency_counsellor.agency)
+        away = CounsellorFactory(agency=agency_counsellor.agency)
+        absent(away, delegate=agency_counsellor)
+        motif = Motif.objects.create(code=f"q{size}", name=f"Motif {size}")
+        for n in range(size):
+            if n % 3 == 0:
+                ThreadFactory(
+                    counsellor=None, agency=away.agency, jobseeker=None, status=Thread.Status.TRIAGE
+                )
+            else:
+                thread = followed_thread(
+                    away, due_at=NOW + n * HOURS, motif=motif, delegated_from=agency_counsellor
+                )
+                incoming(thread, n)
+        client.force_login(manager.user)
+        client.get(reverse("inbox:queue"))  # warm caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("inbox:queue")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
