@@ -52,16 +52,12 @@ def consultations_waiting_for(*, counsellor_id: int | None) -> QuerySet[Consulta
     )
 
 
-def consultations_of(*, counsellor_id: int | None, answered: bool) -> QuerySet[Consultation]:
-    """Questions put to this counsellor, open (oldest first) or answered (latest first)."""
-    if not answered:
-        return consultations_waiting_for(counsellor_id=counsellor_id)
+def consultations_put_to(*, counsellor_id: int | None) -> QuerySet[Consultation]:
+    """Every question put to this counsellor, with what its list shows."""
     if counsellor_id is None:
         return Consultation.objects.none()
-    return (
-        Consultation.objects.filter(expert_id=counsellor_id, answered_at__isnull=False)
-        .select_related("thread", "asked_by__user")
-        .order_by("-answered_at", "-pk")
+    return Consultation.objects.filter(expert_id=counsellor_id).select_related(
+        "thread", "asked_by__user"
     )
 
 
