@@ -94,8 +94,8 @@ class SampleReviewView(WagtailAdminTemplateMixin, FormView):
         self.sample  # noqa: B018 404 before anything else
         return super().dispatch(request, *args, **kwargs)
 
-    def get_page_subtitle(self):
-        return f"{self.sample.counsellor} – {self.sample.week}"
+    def get_page_title(self):
+        return f"{self.page_title} – {self.sample.counsellor} – {self.sample.week}"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": getattr(self.sample, "review", None)}

@@ -92,8 +92,8 @@ class ThreadActionView(WagtailAdminTemplateMixin, FormView):
         self.thread  # noqa: B018 refuse before any form is built
         return super().dispatch(request, *args, **kwargs)
 
-    def get_page_subtitle(self):
-        return self.thread.subject or _("(sans objet)")
+    def get_page_title(self):
+        return f"{self.page_title} – {self.thread.subject or _('(sans objet)')}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -214,8 +214,8 @@ class ConsultationAnswerView(WagtailAdminTemplateMixin, FormView):
             consultation_thread_read_record(consultation=self.consultation, user=request.user)
         return super().get(request, *args, **kwargs)
 
-    def get_page_subtitle(self):
-        return self.consultation.thread.subject or _("(sans objet)")
+    def get_page_title(self):
+        return f"{self.page_title} – {self.consultation.thread.subject or _('(sans objet)')}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
