@@ -91,8 +91,9 @@ class ReviewSample(models.Model):
         Team, on_delete=models.CASCADE, related_name="review_samples", verbose_name=_("équipe")
     )
     week = models.CharField(_("semaine"), max_length=8)
+    # A reply that is deleted takes its sample and review with it (personal data).
     message = models.ForeignKey(
-        Message, on_delete=models.PROTECT, related_name="+", verbose_name=_("réponse envoyée")
+        Message, on_delete=models.CASCADE, related_name="+", verbose_name=_("réponse envoyée")
     )
     counsellor = models.ForeignKey(
         Counsellor,

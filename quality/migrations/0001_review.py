@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('drawn_at', models.DateTimeField(verbose_name='tiré le')),
                 ('counsellor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_samples', to='organisation.counsellor', verbose_name='conseiller')),
                 ('draw', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='quality.reviewdraw', verbose_name='tirage')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='correspondence.message', verbose_name='réponse envoyée')),
+                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='correspondence.message', verbose_name='réponse envoyée')),
                 ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_samples', to='organisation.team', verbose_name='équipe')),
             ],
             options={
