@@ -15,6 +15,8 @@ from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
+from backoffice.correspondence.models import ThreadRead
+from backoffice.correspondence.services.delegation import thread_read_granted_record
 from backoffice.organisation import access
 from backoffice.organisation.scoped_admin import (
     ScopedCreateView,
@@ -96,6 +98,13 @@ class SampleReviewView(WagtailAdminTemplateMixin, FormView):
 
     def get_page_title(self):
         return f"{self.page_title} – {self.sample.counsellor} – {self.sample.week}"
+
+    def get(self, request, *args, **kwargs):
+        # The reply and the mail it answered are a thread's contents: the reading is logged.
+        thread_read_granted_record(
+            thread_id=self.sample.message.thread_id, user=request.user, via=ThreadRead.Via.REVIEW
+        )
+        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": getattr(self.sample, "review", None)}

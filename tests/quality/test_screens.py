@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from backoffice.correspondence.models import ThreadRead
 from backoffice.organisation import roles
 from quality.models import Review, ReviewDraw, ReviewPolicy, ReviewSample
 from quality.services import quality_draw_run, review_record
@@ -55,6 +56,8 @@ def test_the_manager_scores_a_sample_seeing_the_reply_and_the_mail_it_answered(
     page = client.get(url).content.decode()
     assert "Votre dossier de formation est validé" in page  # the sent reply
     assert "où en est ma demande de formation" in page  # the mail it answered
+    read = ThreadRead.objects.get(user=manager.user)
+    assert (read.thread_id, read.via) == (sample.message.thread_id, ThreadRead.Via.REVIEW)
     response = client.post(url, {**GRID, "comment": "Citer le texte applicable."})
     assert response.status_code == 302
     review = Review.objects.get()

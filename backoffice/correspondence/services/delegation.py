@@ -298,15 +298,23 @@ def consultation_answer(*, consultation: Consultation, by, answer: str) -> Consu
 
 
 def consultation_thread_read_record(*, consultation: Consultation, user) -> ThreadRead:
-    """Logs the expert's reading of the thread through an open consultation.
+    """Logs the expert's reading of the thread through an open consultation."""
+    return thread_read_granted_record(
+        thread_id=consultation.thread_id, user=user, via=ThreadRead.Via.OTHER
+    )
 
-    Not counted as a reading outside the caseload: the counsellor asked this expert.
+
+def thread_read_granted_record(*, thread_id: int, user, via: str) -> ThreadRead:
+    """Logs a reading of a thread's messages outside the thread page, granted by a role:
+    the consulted expert, the manager reviewing a reply, its author reading the review.
+
+    Not counted outside the caseload: the reader was asked, or reviews by their office.
     """
     return ThreadRead.objects.create(
-        thread_id=consultation.thread_id,
+        thread_id=thread_id,
         user=user,
         read_at=timezone.now(),
-        via=ThreadRead.Via.OTHER,
+        via=via,
         outside_caseload=False,
     )
 
