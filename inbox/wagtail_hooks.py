@@ -80,5 +80,5 @@ def register_consultations_menu_item():
         reverse_lazy("inbox:consultations"),
         name="inbox-consultations",
         icon_name="help",
-        order=190,
+        order=195,
     )
