@@ -1,4 +1,4 @@
-"""Admin URLs of the inbox, mounted at /admin/inbox/ by wagtail_hooks (namespace "inbox").
+"""Admin URLs of the inbox, mounted under /admin/inbox/ by wagtail_hooks (namespace "inbox").
 
 Each feature appends its own lines at the end of `urlpatterns`.
 """

@@ -1,6 +1,6 @@
 """Wagtail registrations of the inbox: its URLs, menu items and thread actions."""
 
-from django.urls import include, path, reverse, reverse_lazy
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -77,7 +77,7 @@ class ConsultationsMenuItem(MenuItem):
 def register_consultations_menu_item():
     return ConsultationsMenuItem(
         _("Consultations"),
-        reverse_lazy("inbox:consultations"),
+        reverse("inbox:consultations"),
         name="inbox-consultations",
         icon_name="help",
         order=195,
