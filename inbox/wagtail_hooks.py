@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem
 
 from backoffice.correspondence.delegation_selectors import consultations_waiting_for
+from backoffice.correspondence.models import Thread
 from backoffice.organisation import access
 
 from . import urls
@@ -27,6 +28,8 @@ def delegation_thread_actions(request, thread):
     from .views.delegation import user_counsellor
 
     user = request.user
+    if thread.status == Thread.Status.CLOSED:
+        return []  # nothing left to hand over or to ask about
     if not user.has_perm("correspondence.change_thread") or not access.can_write(user, thread):
         return []
     actions = [

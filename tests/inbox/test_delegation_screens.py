@@ -186,6 +186,10 @@ def test_thread_actions_are_offered_to_who_may_write_only(rf, thread):
     assert labels == ["Transférer", "Consulter un expert"]
     request.user = CounsellorFactory(agency=thread.agency).user
     assert hook(request, thread) == []
+    request.user = thread.counsellor.user
+    thread.status = Thread.Status.CLOSED
+    assert hook(request, thread) == []
+    thread.status = Thread.Status.AWAITING_REPLY
     manager = CounsellorFactory(agency=thread.agency, user=UserFactory(role=roles.MANAGER))
     request.user = manager.user
     assert len(hook(request, thread)) == 2
