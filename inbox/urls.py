@@ -5,6 +5,7 @@ Each feature appends its own lines at the end of `urlpatterns`.
 
 from django.urls import path
 
+from .views import delegation
 from .views.listing import InboxIndexView
 from .views.lookup import LookupView
 from .views.queue import QueueBulkView, TeamQueueView
@@ -22,4 +23,13 @@ urlpatterns = [
     path("threads/<int:pk>/reassign/", ThreadReassignView.as_view(), name="reassign"),
     path("threads/<int:pk>/close/", ThreadCloseView.as_view(), name="close"),
     path("lookup/", LookupView.as_view(), name="lookup"),
+    # [inbox] delegation: transfer, consultation of an expert, the expert's answers.
+    path("threads/<int:pk>/transfer/", delegation.TransferView.as_view(), name="transfer"),
+    path("threads/<int:pk>/consult/", delegation.ConsultView.as_view(), name="consult"),
+    path("consultations/", delegation.ConsultationsView.as_view(), name="consultations"),
+    path(
+        "consultations/<int:pk>/",
+        delegation.ConsultationAnswerView.as_view(),
+        name="consultation_answer",
+    ),
 ]
