@@ -37,4 +37,3 @@ def privacy_attention_for(*, user) -> PrivacyAttention:
         read_alerts=alerts,
         pending_runs=pending,
     )
-

@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
@@ -178,22 +178,53 @@ def retention_run_prepare(*, by=None, now: dt.datetime | None = None) -> Retenti
     )
 
 
-def _rollups_ensure(thread_ids) -> int:
-    """Rolls up every past day these threads touch that is not rolled up yet, so reports
-    keep their figures once the threads lose their link to a person. Returns days computed."""
-    first = (
-        Message.objects.filter(thread_id__in=thread_ids)
-        .order_by("received_at")
-        .values_list("received_at", flat=True)
-        .first()
-    )
-    if first is None:
-        return 0
+def _days_touched(thread_ids) -> set[dt.date]:
+    """The past days whose report figures these threads (linked to a person) feed: from the
+    day before their first message to the end of the rating window after their last one,
+    or up to yesterday when the thread ends unanswered (it is in every day's backlog)."""
     today = timezone.localdate()
-    start = timezone.localdate(first) - dt.timedelta(days=1)
-    days = [start + dt.timedelta(days=n) for n in range((today - start).days)]
-    done = set(RollupDay.objects.filter(day__gte=start).values_list("day", flat=True))
-    missing = [day for day in days if day not in done]
+    yesterday = today - dt.timedelta(days=1)
+    rating_days = dt.timedelta(days=settings.MAILNET_REPORTS_RATING_MAX_AGE_DAYS + 1)
+    incoming = Q(messages__direction=Message.Direction.INCOMING, messages__kind="normal")
+    outgoing = Q(messages__direction=Message.Direction.OUTGOING, messages__kind="normal")
+    rows = (
+        Thread.objects.filter(pk__in=thread_ids)
+        .filter(Q(jobseeker__isnull=False) | Q(employer__isnull=False))
+        .annotate(
+            first=Min("messages__received_at"),
+            last=Max("messages__received_at"),
+            last_in=Max("messages__received_at", filter=incoming),
+            last_out=Max("messages__received_at", filter=outgoing),
+        )
+        .filter(first__isnull=False)
+        .values_list("first", "last", "last_in", "last_out")
+    )
+    days: set[dt.date] = set()
+    for first, last, last_in, last_out in rows.iterator(chunk_size=2000):
+        start = timezone.localdate(first) - dt.timedelta(days=1)
+        if last_in is not None and (last_out is None or last_out < last_in):
+            end = yesterday
+        else:
+            end = min(timezone.localdate(last) + rating_days, yesterday)
+        day = start
+        while day <= end:
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def _rollups_ensure(thread_ids) -> int:
+    """Rolls up every past day these threads feed that is not rolled up yet, so reports
+    keep their figures once the threads lose their link to a person. Returns days computed."""
+    days = _days_touched(thread_ids)
+    if not days:
+        return 0
+    done = set(
+        RollupDay.objects.filter(day__gte=min(days), day__lte=max(days)).values_list(
+            "day", flat=True
+        )
+    )
+    missing = sorted(days - done)
     for day in missing:
         rollup_day_recompute(day=day)
     return len(missing)
