@@ -61,7 +61,9 @@ def _user_label(user) -> str:
 
 
 def _safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^\w.\- ]+", "_", name or "").strip(" .") or "piece"
+    # No path separators and no "..": a name from a mail never leaves its folder.
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.\- ]+", "_", name or "")).strip(" .")
+    cleaned = cleaned or "piece"
     return cleaned[:100]
 
 
