@@ -17,6 +17,13 @@ from . import filters, views
 from .models import AccessExport, ArchiveCheck, LegalHold, ReadAlert, RetentionRun
 
 
+def user_label(user) -> str:
+    if user is None:
+        return ""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
 class ReadOnlyIndexView(ScopedIndexView):
     """A log is only read: no add, edit or delete, even for a superuser."""
 
@@ -63,7 +70,7 @@ class ThreadReadViewSet(ReadOnlyViewSet):
     )
     list_display = [
         DateColumn("read_at", label=_("Lu le")),
-        Column("user", label=_("Lecteur")),
+        Column("user", label=_("Lecteur"), accessor=lambda r: user_label(r.user)),
         Column("thread_id", label=_("Fil")),
         Column("thread.correspondent", label=_("Personne concernée")),
         Column("thread.counsellor", label=_("Conseiller du fil")),
@@ -106,7 +113,7 @@ class ReadAlertViewSet(ReadOnlyViewSet):
     list_select_related = ("user", "agency", "acknowledged_by")
     list_display = [
         DateColumn("day", label=_("Jour")),
-        Column("user", label=_("Lecteur")),
+        Column("user", label=_("Lecteur"), accessor=lambda a: user_label(a.user)),
         Column("agency", label=_("Agence du lecteur")),
         Column("threads", label=_("Fils hors portefeuille")),
         Column("threshold", label=_("Seuil")),
