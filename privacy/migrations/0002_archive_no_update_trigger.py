@@ -57,7 +57,7 @@ DROP FUNCTION IF EXISTS mailnet_message_mime_immutable();
 def _run(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # no placeholders: RAISE uses %
 
     return run
 
