@@ -325,3 +325,21 @@ def test_others_cannot_prepare_or_apply(world, client, role):
         reverse("privacy_retention:detail", args=[run.pk]), {"action": "apply", "confirm": "on"}
     )
     assert RetentionRun.objects.get().state == RetentionRun.State.DRY_RUN
+
+
+def test_a_raw_mail_shared_with_a_kept_thread_keeps_its_bytes(world):
+    """One mail delivered to two counsellors: erased only with the last of its threads."""
+    shared_raw = world.erased.incoming.raw_mail
+    Message.objects.create(
+        thread=world.kept.thread,
+        raw_mail=shared_raw,
+        direction=Message.Direction.INCOMING,
+        message_id="<shared@example.org>",
+        received_at=paris("2024-02-01 10:00"),
+    )
+    retention_run_apply(run=retention_run_prepare())
+
+    assert bytes(RawMail.objects.get(pk=shared_raw.pk).data)
+    entry = ArchiveEntry.objects.get(kind="raw", object_id=shared_raw.pk)
+    assert entry.content_erased_at is None
+    assert archive_verify().ok
