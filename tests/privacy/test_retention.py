@@ -343,3 +343,26 @@ def test_a_raw_mail_shared_with_a_kept_thread_keeps_its_bytes(world):
     entry = ArchiveEntry.objects.get(kind="raw", object_id=shared_raw.pk)
     assert entry.content_erased_at is None
     assert archive_verify().ok
+
+
+def test_an_admin_places_a_legal_hold_on_the_screen(world, client):
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("privacy_holds:add"),
+        {"jobseeker": world.ended.pk, "reason": "Demande de la CNIL", "since": "2026-11-20"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hold = LegalHold.objects.get(jobseeker=world.ended)
+    assert hold.created_by == world.admin
+
+    retention_run_apply(run=retention_run_prepare())
+    assert Thread.objects.get(pk=world.erased.thread.pk).jobseeker_id == world.ended.pk
+
+
+def test_a_manager_cannot_place_a_legal_hold(world, client):
+    client.force_login(CounsellorFactory(agency=world.agency, user__role=roles.MANAGER).user)
+    client.post(
+        reverse("privacy_holds:add"),
+        {"jobseeker": world.ended.pk, "reason": "Non", "since": "2026-11-20"},
+    )
+    assert not LegalHold.objects.filter(jobseeker=world.ended).exists()
