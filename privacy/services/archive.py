@@ -203,6 +203,10 @@ def archive_verify(
                     seq, kind, object_id, "hash", _("l'entrée a été modifiée (empreinte fausse).")
                 )
             )
+        if problems and batch:
+            # Earlier entries' contents first: the report names the *first* bad entry.
+            problems = _check_contents(batch, report, using) + problems
+            batch.clear()
         if _record(report, problems, stop_at_first):
             return report
         batch.append((seq, kind, object_id, content_sha256, erased_at))

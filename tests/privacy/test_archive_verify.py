@@ -267,3 +267,14 @@ def test_postgresql_refuses_an_update_of_archived_bytes(chain):
     RawMail.objects.filter(pk=raw.pk).update(data=b"", state=RawMail.State.INGESTED)
     Message.objects.filter(pk=message.pk).update(mime=b"", body_text="")
     assert bytes(RawMail.objects.get(pk=raw.pk).data) == b""
+
+
+def test_an_altered_byte_before_a_removed_entry_is_the_one_named(chain):
+    tamper(
+        "UPDATE correspondence_rawmail SET data = %s WHERE id = %s",
+        [b"autre chose", chain.raws[0].pk],
+    )
+    entry(4).delete()
+    problems = archive_verify().problems
+    assert [(p.seq, p.code) for p in problems] == [(1, "content"), (5, "gap")]
+    assert archive_verify(stop_at_first=True).first_problem.seq == 1
