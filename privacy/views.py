@@ -14,7 +14,7 @@ from django_q.tasks import async_task
 
 from backoffice.organisation import access
 
-from .forms import AccessExportForm
+from .forms import access_export_form
 from .models import ReadAlert, RetentionRun
 from .services.access_export import access_export_build
 from .services.read_audit import read_alert_acknowledge
@@ -93,7 +93,7 @@ def retention_detail_view(request, pk):
 
 def access_export_view(request):
     _require_admin(request, "privacy.add_accessexport")
-    form = AccessExportForm(request.POST or None, for_user=request.user)
+    form = access_export_form(request.POST or None, for_user=request.user)
     if request.method == "POST" and form.is_valid():
         export = access_export_build(person=form.person, by=request.user)
         return FileResponse(
