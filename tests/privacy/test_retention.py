@@ -347,6 +347,8 @@ def test_a_raw_mail_shared_with_a_kept_thread_keeps_its_bytes(world):
 
 def test_an_admin_places_a_legal_hold_on_the_screen(world, client):
     client.force_login(world.admin)
+    form = client.get(reverse("privacy_holds:add")).content.decode()
+    assert 'data-chooser-url="/admin/jobseeker_chooser/"' in form  # never a select of everyone
     response = client.post(
         reverse("privacy_holds:add"),
         {"jobseeker": world.ended.pk, "reason": "Demande de la CNIL", "since": "2026-11-20"},
