@@ -19,7 +19,11 @@ with their agency, counsellor, motif, status, direction, kind and dates. Because
 finds a thread's audience and modality through its person, every past day these threads
 touch is rolled up (`reports.services.rollups`) *before* the link is removed, so past
 reports do not change. Do not recompute roll-ups of days older than the retention horizon:
-they would count the erased threads as unknown correspondents.
+they would count the erased threads as unknown correspondents (as today's live figures do
+for an erased thread that never got a reply and so stays in every day's backlog).
+
+A person without any assignment counts as not followed: their threads follow the first rule
+from their last message.
 """
 
 from __future__ import annotations
@@ -161,6 +165,10 @@ def retention_run_prepare(*, by=None, now: dt.datetime | None = None) -> Retenti
         .values_list("raw_mail_id", flat=True)
         .distinct()
     )
+    # A raw mail also delivered to a thread that stays keeps its bytes (see _erase_threads).
+    shared = Message.objects.filter(
+        raw_mail_id=OuterRef("pk"), thread__erasure__isnull=True
+    ).exclude(thread_id__in=thread_ids)
     return RetentionRun.objects.create(
         created_at=now,
         created_by=by,
@@ -169,7 +177,7 @@ def retention_run_prepare(*, by=None, now: dt.datetime | None = None) -> Retenti
         threads=sum(row["threads"] for row in by_agency.values()),
         messages=sum(row["messages"] for row in by_agency.values()),
         attachments=Attachment.objects.filter(message__thread_id__in=thread_ids).count(),
-        raw_mails=RawMail.objects.filter(pk__in=raw_ids).count()
+        raw_mails=RawMail.objects.filter(pk__in=raw_ids).exclude(Exists(shared)).count()
         + _orphan_raw_mails(unknown_cutoff).count(),
         held_threads=retention_candidates(
             followup_cutoff=followup_cutoff, unknown_cutoff=unknown_cutoff, held=True

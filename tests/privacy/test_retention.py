@@ -337,7 +337,9 @@ def test_a_raw_mail_shared_with_a_kept_thread_keeps_its_bytes(world):
         message_id="<shared@example.org>",
         received_at=paris("2024-02-01 10:00"),
     )
-    retention_run_apply(run=retention_run_prepare())
+    run = retention_run_prepare()
+    assert run.raw_mails == 3  # not the shared one
+    retention_run_apply(run=run)
 
     assert bytes(RawMail.objects.get(pk=shared_raw.pk).data)
     entry = ArchiveEntry.objects.get(kind="raw", object_id=shared_raw.pk)
