@@ -278,3 +278,20 @@ def test_an_altered_byte_before_a_removed_entry_is_the_one_named(chain):
     problems = archive_verify().problems
     assert [(p.seq, p.code) for p in problems] == [(1, "content"), (5, "gap")]
     assert archive_verify(stop_at_first=True).first_problem.seq == 1
+
+
+def test_a_stale_copy_never_writes_over_stored_bytes(chain):
+    stale = Message.objects.create(
+        thread=chain.thread,
+        direction=Message.Direction.OUTGOING,
+        message_id="<stale@mailnet.test>",
+        received_at=timezone.now(),
+    )
+    fresh = Message.objects.get(pk=stale.pk)
+    fresh.mime = b"From: a\r\n\r\nfixed"
+    fresh.save()
+    stale.body_text = "modifié ailleurs"
+    stale.save()  # a full save of a copy loaded before the bytes were fixed
+    reloaded = Message.objects.get(pk=stale.pk)
+    assert bytes(reloaded.mime) == b"From: a\r\n\r\nfixed"
+    assert reloaded.body_text == "modifié ailleurs"

@@ -53,5 +53,14 @@ class ImmutableContentMixin:
                         "Le contenu archivé d'un courriel ne peut pas être modifié, seulement effacé."
                     )
                 )
+            if update_fields is None and new == stored:
+                # Unchanged: a full save leaves the bytes alone (no rewrite of a large blob,
+                # and a stale copy never writes its old value over newer bytes).
+                deferred = self.get_deferred_fields()
+                kwargs["update_fields"] = [
+                    field.attname
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.attname not in deferred | {name}
+                ]
         super().save(*args, **kwargs)
         self._stored_content = _as_bytes(getattr(self, name))
