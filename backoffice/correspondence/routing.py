@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
-from backoffice.organisation.models import Counsellor
+from backoffice.organisation.models import Absence, Counsellor
 
 from .mailparse import ParsedMail
 from .models import Message, Thread
@@ -69,6 +70,7 @@ class IngestLookups:
         self._references_load(mails)
         self._correspondents_load({mail.from_address.strip().lower() for mail in mails})
         self._subjects_load(mails, since)
+        self._absences_load(since)
 
     # --- loading ------------------------------------------------------------------------
     def _thread(self, thread: Thread) -> Thread:
@@ -163,6 +165,19 @@ class IngestLookups:
         for thread in threads:
             self.thread_added(self._thread(thread))
 
+    def _absences_load(self, since: datetime) -> None:
+        """Which of the batch's counsellors have an absence overlapping its mails' times."""
+        holders = {c.pk for c in self._counsellors.values()}
+        holders |= {t.counsellor_id for t in self._threads.values() if t.counsellor_id}
+        self._absence_checked = holders
+        self._absent: set[int] = set()
+        if holders:
+            self._absent = set(
+                Absence.objects.filter(
+                    counsellor_id__in=holders, starts_at__lte=timezone.now(), ends_at__gt=since
+                ).values_list("counsellor_id", flat=True)
+            )
+
     # --- what the batch decides --------------------------------------------------------
     def thread_added(self, thread: Thread) -> None:
         """A thread created (or first seen) in this batch: later mails may continue it."""
@@ -191,6 +206,13 @@ class IngestLookups:
             if counsellor is not None:
                 ordered.setdefault(counsellor.pk, counsellor)
         return list(ordered.values())
+
+    def may_be_absent(self, counsellor_id: int | None) -> bool:
+        """False only when `counsellor_id` surely has no absence during this batch's mails
+        (absence routing then has nothing to do, and need not look it up per message)."""
+        if counsellor_id is None:
+            return False
+        return counsellor_id in self._absent or counsellor_id not in self._absence_checked
 
     def is_our_outgoing(self, message_id: str) -> bool:
         """A copy of a mail we sent ourselves (a catch-all also receives our replies)."""

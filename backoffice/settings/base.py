@@ -296,6 +296,17 @@ MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_D
 # Above this many roll-up rows, the screen's workbook is built as a background export job.
 MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)
 
+# --- [privacy-archive] ---
+# Retention (privacy/services/retention.py): a known person's answered or closed threads are
+# erased this many months after the end of their follow-up (all assignments ended)...
+MAILNET_RETENTION_MONTHS_AFTER_FOLLOWUP = _env_int("MAILNET_RETENTION_MONTHS_AFTER_FOLLOWUP", 24)
+# ...and threads of unknown correspondents (triage) this many months after their last message.
+MAILNET_RETENTION_MONTHS_UNKNOWN = _env_int("MAILNET_RETENTION_MONTHS_UNKNOWN", 12)
+# The scheduled run applies its own dry run at once (otherwise an administrator confirms it).
+MAILNET_RETENTION_AUTO_APPLY = _env_bool("MAILNET_RETENTION_AUTO_APPLY", False)
+# Read audit: an alert when one user opens this many threads outside their caseload in a day.
+MAILNET_READ_ALERT_THRESHOLD = _env_int("MAILNET_READ_ALERT_THRESHOLD", 20)
+
 # --- [mail-speed] ---
 # IMAP over TLS (imap+ssl://, imap+tls://): PEM file of the certificates trusted instead of
 # the system's (a private CA, a self-signed server). The server's certificate and name are

@@ -3,7 +3,12 @@
 from django.contrib.auth import get_user_model
 
 from .models import ImportBatch
-from .services import import_batch_apply, import_batch_notify, import_batch_preview
+from .services import (
+    import_batch_apply,
+    import_batch_notify,
+    import_batch_preview,
+    import_batches_fail_stale,
+)
 
 
 def import_preview_task(batch_id: int) -> str:
@@ -22,3 +27,8 @@ def import_apply_task(batch_id: int, user_id: int, sha256: str, skip_errors: boo
     )
     import_batch_notify(batch=batch)
     return batch.status
+
+
+def imports_fail_stale_task() -> int:
+    """Every 15 minutes: imports whose worker died are marked failed (nothing was applied)."""
+    return import_batches_fail_stale()

@@ -34,6 +34,7 @@ from ..sla import BusinessCalendar, business_deadline
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
 from .bulk import rows_insert
 from .deadlines import agency_calendar, thread_deadline_start
+from .delegation import thread_absence_route
 from .rawmails import raw_mail_store, raw_mails_store
 
 __all__ = [
@@ -266,7 +267,8 @@ def _ingest_batch(raw_mails: list[RawMail]) -> list[IngestResult]:
         todo.append((row, parsed))
     if todo:
         since = min(row.fetched_at or timezone.now() for row, _parsed in todo)
-        batch = _Batch(routing.IngestLookups([p for _r, p in todo], since=since, lock=True))
+        lookups = routing.IngestLookups([p for _r, p in todo], since=since, lock=True)
+        batch = _Batch(lookups)
         # Two passes: where each mail goes (new threads decided, not inserted), then, once
         # the batch's new threads are inserted together, its messages land.
         routes = [(row, parsed, _ingest_route(row, parsed, batch)) for row, parsed in todo]
@@ -377,6 +379,9 @@ def _ingest_locked(
         )
         messages.append(message)
         _thread_after_incoming(thread=thread, message=message)
+        # [inbox] absence: mail for an absent counsellor goes to their delegate or the queue.
+        if batch.lookups.may_be_absent(thread.counsellor_id):  # else nothing to route
+            thread_absence_route(thread=thread, at=received_at)
         triaged = triaged or thread.status == Thread.Status.TRIAGE
 
     batch.raw_done(raw_mail, RawMail.State.INGESTED)

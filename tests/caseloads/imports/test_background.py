@@ -102,3 +102,22 @@ def test_a_running_import_is_not_failed_while_it_shows_signs_of_life(network, ad
     batch.status = ImportStatus.APPLYING
     batch.save()
     assert services.import_batches_fail_stale() == 0
+
+
+def test_the_scheduled_check_fails_a_dead_import_without_anyone_opening_the_screen(
+    network, admin, big
+):
+    from pydoc import locate
+
+    from django_q.models import Schedule
+
+    batch = upload(admin, big)
+    batch.status = ImportStatus.APPLYING
+    batch.save()
+    schedule = Schedule.objects.get(name="mailnet-imports-fail-stale")
+    assert schedule.minutes == 15 and schedule.repeats == -1
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(hours=3)
+    with time_machine.travel(later, tick=False):
+        assert locate(schedule.func)() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
