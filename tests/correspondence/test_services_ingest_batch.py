@@ -205,3 +205,30 @@ def test_ingest_that_fails_after_the_store_leaves_raw_mails_pending_then_once_on
     assert [r.outcome for r in raw_mails_ingest(raw_mails=fresh)] == [STORED] * 4
     assert [r.outcome for r in raw_mails_ingest(raw_mails=fresh)] == [DUPLICATE] * 4
     assert Message.objects.count() == 4
+
+
+def test_in_a_batch_only_the_absent_counsellors_mail_goes_to_the_delegate(pairs):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from backoffice.organisation.models import Absence
+
+    (absent, jobseeker), _same, (present, other), _more = pairs
+    delegate = CounsellorFactory(agency=absent.agency)
+    now = timezone.now()
+    Absence.objects.create(
+        counsellor=absent,
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=1),
+        delegate=delegate,
+    )
+    mails = [
+        mail_bytes(sender=jobseeker.email, to=absent.public_address, subject="Absent"),
+        mail_bytes(sender=other.email, to=present.public_address, subject="Présent"),
+    ]
+    assert [r.outcome for r in raw_mails_ingest(raw_mails=_store(mails))] == [STORED, STORED]
+    moved = Thread.objects.get(subject="Absent")
+    assert (moved.counsellor, moved.delegated_from) == (delegate, absent)
+    kept = Thread.objects.get(subject="Présent")
+    assert (kept.counsellor, kept.delegated_from) == (present, None)
