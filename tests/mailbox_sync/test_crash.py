@@ -105,13 +105,14 @@ def _kill_and_restart_until_done(
         before = moved()
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if kills < MAX_KILLS:
-            if kills % 2:
-                # Wait until this poller moved something, then kill it a moment later.
+            if kills % 2 == 0:
+                # Wait until this poller moved something, then kill it a moment later: the
+                # first kill always lands mid-poll, however fast the machine.
                 while process.poll() is None and moved() == before:
-                    time.sleep(0.02)
-                time.sleep(rng.uniform(0, 0.4))
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0, 0.1))
             else:
-                time.sleep(rng.uniform(0.5, 3.0))  # anywhere: start-up, store, ingest, move
+                time.sleep(rng.uniform(0.3, 2.0))  # anywhere: start-up, store, ingest, move
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
