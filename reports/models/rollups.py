@@ -33,8 +33,8 @@ class DailyRollup(models.Model):
     team = _dimension("organisation.Team", _("équipe"))
     counsellor = _dimension("organisation.Counsellor", _("conseiller"))
     modality = _dimension("caseloads.Modality", _("modalité"))
-    # The answer repository's Motif is not wired to threads yet: kept as a bare integer.
-    motif_id = models.IntegerField(_("motif"), null=True, blank=True)
+    # The thread's motif (a precise motif or a family); its family is read from the motif.
+    motif = _dimension("answer_repository.Motif", _("motif"))
     audience = models.CharField(_("public"), max_length=10, choices=Audience.choices)
 
     received = models.PositiveIntegerField(_("reçus"), default=0)

@@ -14,8 +14,8 @@ Definitions (also written in the workbooks' definitions sheet):
 - *unanswered at the end of the day*: threads whose last received mail before the end of
   the day came after their last reply;
 - a thread is counted for its current counsellor (and their current team), its agency and
-  region; its *modality* is the modality of the jobseeker's referent assignment that was
-  open on the day of the fact (none for employers and unknown senders);
+  region, and its current motif; its *modality* is the modality of the jobseeker's referent
+  assignment that was open on the day of the fact (none for employers and unknown senders);
 - holding notices and breaches are the SLA sweep's events of the day; new contacts are the
   contacts created that day; ratings are the satisfaction ratings given that day.
 """
@@ -154,7 +154,7 @@ def _audience(jobseeker_id, employer_id) -> str:
     return Audience.UNKNOWN
 
 
-THREAD_FIELDS = ("agency_id", "counsellor_id", "jobseeker_id", "employer_id")
+THREAD_FIELDS = ("agency_id", "counsellor_id", "jobseeker_id", "employer_id", "motif_id")
 
 
 def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
@@ -191,7 +191,12 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         ScheduledContact.objects.filter(created_at__gte=lo, created_at__lt=hi),
         "counsellor__agency_id",
     ).values_list(
-        "counsellor_id", "counsellor__agency_id", "jobseeker_id", "employer_id", "created_at"
+        "counsellor_id",
+        "counsellor__agency_id",
+        "jobseeker_id",
+        "employer_id",
+        "thread__motif_id",
+        "created_at",
     )
     received, events, ratings, contacts = (
         list(received),
@@ -274,7 +279,7 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
 
     facts: dict[FactKey, Facts] = defaultdict(Facts)
 
-    def key_for(agency_id, counsellor_id, jobseeker_id, employer_id) -> FactKey:
+    def key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id) -> FactKey:
         info = agencies[agency_id]
         return FactKey(
             info.region_id,
@@ -282,7 +287,7 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
             teams.get(counsellor_id),
             counsellor_id,
             modalities.at(jobseeker_id, day),
-            None,
+            motif_id,
             _audience(jobseeker_id, employer_id),
         )
 
@@ -319,7 +324,8 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
     for thread_id in unanswered:
         if (fact := thread_fact(thread_id)) is not None:
             fact.unanswered_end += 1
-    for counsellor_id, agency_id, jobseeker_id, employer_id, moment in contacts:
+    for counsellor_id, agency_id, jobseeker_id, employer_id, motif_id, moment in contacts:
         if agency_id in agencies and agencies[agency_id].day_of(moment) == day:
-            facts[key_for(agency_id, counsellor_id, jobseeker_id, employer_id)].new_contacts += 1
+            key = key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id)
+            facts[key].new_contacts += 1
     return dict(facts)

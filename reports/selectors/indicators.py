@@ -10,13 +10,14 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from answer_repository.models import Motif
 from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
 from backoffice.organisation.models import Agency, Counsellor, Region, Team
 
@@ -31,6 +32,7 @@ GROUP_LABELS = {
     "team": _("Équipe"),
     "counsellor": _("Conseiller"),
     "modality": _("Modalité de suivi"),
+    "motif_family": _("Famille de motifs"),
     "motif": _("Motif"),
     "audience": _("Public"),
     "day": _("Jour"),
@@ -46,7 +48,16 @@ KEY_FIELDS = {
     "audience": "audience",
 }
 NOT_SET = _("non renseigné")
-MOTIF_NOT_WIRED = _("non renseigné (motifs pas encore reliés aux fils)")
+
+
+def motif_families() -> dict[int, int]:
+    """Each motif's family: a precise motif's parent, a family itself (one small query)."""
+    return {pk: parent or pk for pk, parent in Motif.objects.values_list("pk", "parent_id")}
+
+
+def motif_family_members(family_id: int) -> list[int]:
+    """The family and its precise motifs: what a filter on a family keeps."""
+    return [pk for pk, family in motif_families().items() if family == family_id]
 
 
 @dataclass(frozen=True)
@@ -175,8 +186,21 @@ def _rollup_rows(
         yield FactRow(day, NO_KEY, Facts(unanswered_end=total or 0), backlog_only=True)
 
 
-def _key_matches(key: FactKey, extra_filters: dict) -> bool:
-    return all(getattr(key, name) == value for name, value in extra_filters.items())
+def _key_filters(filters: dict) -> tuple[Q, Callable[[FactKey], bool]]:
+    """The key filters as a Q on the roll-up and as a test of a live key. `motif_family_id`
+    keeps the family and its precise motifs; every other name is a key field's value."""
+    equal = {k: v for k, v in filters.items() if k != "motif_family_id"}
+    members = None
+    if filters.get("motif_family_id"):
+        members = set(motif_family_members(filters["motif_family_id"]))
+    q = Q(**equal) & (Q(motif_id__in=members) if members is not None else Q())
+
+    def matches(key: FactKey) -> bool:
+        if members is not None and key.motif_id not in members:
+            return False
+        return all(getattr(key, name) == value for name, value in equal.items())
+
+    return q, matches
 
 
 def fact_rows(
@@ -187,8 +211,10 @@ def fact_rows(
     today: dt.date | None = None,
 ) -> Iterator[FactRow]:
     """Every (day, key) of the period within the scope; `filters` maps key fields
-    (region_id, agency_id, modality_id, audience...) to the one value they must have."""
+    (region_id, agency_id, modality_id, motif_id, audience...) to the one value they must
+    have, and `motif_family_id` to a family whose motifs are kept."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    key_q, key_matches = _key_filters(filters)
     today = today or timezone.localdate()
     days = [d for d in period.days if d <= today]
     rolled = set(
@@ -197,13 +223,13 @@ def fact_rows(
         )
     )
     last_day = min(period.end, today)
-    yield from _rollup_rows(sorted(rolled), last_day, scope, Q(**filters))
+    yield from _rollup_rows(sorted(rolled), last_day, scope, key_q)
     live_days = [d for d in days if d not in rolled]
     if live_days:
         agency_ids = scope.agency_ids_or_none()
         for day in live_days:
             for key, facts in day_facts(day=day, agency_ids=agency_ids).items():
-                if _key_matches(key, filters):
+                if key_matches(key):
                     yield FactRow(day, key, facts)
 
 
@@ -225,6 +251,8 @@ def _labels(group_by: str, keys: Iterable) -> dict:
         }
     if group_by == "modality":
         return {m.pk: m.name for m in Modality.objects.filter(pk__in=ids)}
+    if group_by in ("motif", "motif_family"):
+        return dict(Motif.objects.filter(pk__in=ids).values_list("pk", "name"))
     if group_by == "audience":
         return dict(Audience.choices)
     if group_by == "day":
@@ -281,6 +309,7 @@ def report_rows(
     grouped: dict[object, ReportRow] = {}
     answering: dict[object, set] = defaultdict(set)
     last_day = min(period.end, today or timezone.localdate())
+    families = motif_families() if group_by == "motif_family" else {}
     for row in rows:
         if row.backlog_only:
             if group_by == "day":
@@ -291,6 +320,8 @@ def report_rows(
             key = "total"
         elif group_by == "day":
             key = row.day
+        elif group_by == "motif_family":
+            key = families.get(row.key.motif_id)
         else:
             key = getattr(row.key, KEY_FIELDS[group_by])
         report_row = grouped.get(key)
@@ -332,8 +363,6 @@ def report_rows(
     for key, row in grouped.items():
         if group_by == "total":
             row.label = str(GROUP_LABELS["total"])
-        elif group_by == "motif" and key is None:
-            row.label = str(MOTIF_NOT_WIRED)
         else:
             row.label = str(labels.get(key, NOT_SET))
     if group_by == "day":

@@ -15,7 +15,16 @@ from backoffice.organisation import roles
 from backoffice.organisation.access import scope_for
 from backoffice.organisation.models import Agency, Region
 
-GROUPINGS_ALL = ["region", "agency", "team", "counsellor", "modality", "motif", "audience"]
+GROUPINGS_ALL = [
+    "region",
+    "agency",
+    "team",
+    "counsellor",
+    "modality",
+    "motif_family",
+    "motif",
+    "audience",
+]
 
 
 @dataclass(frozen=True)
