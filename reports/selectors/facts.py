@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import Q
 
 from backoffice.caseloads.models import Assignment, AssignmentKind
 from backoffice.correspondence.models import Message, ScheduledContact, SlaEvent, Thread
@@ -36,6 +36,7 @@ from backoffice.correspondence.sla import BusinessCalendar, business_hours_betwe
 from backoffice.organisation.models import Agency, ClosureDay, Counsellor
 
 from ..models import Audience, Rating
+from .backlog import backlog_counts
 
 UTC = dt.UTC
 IN_NORMAL = Q(direction=Message.Direction.INCOMING, kind=Message.Kind.NORMAL)
@@ -161,23 +162,42 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
     """Every counter of `day`, keyed by region, agency, team, counsellor, modality, motif and
     audience; `agency_ids` narrows to some agencies (None: the whole country).
 
-    A fixed number of queries whatever the volume; the rest is done in Python.
+    The day's activity (`day_flow_facts`) and the threads unanswered at its end
+    (`backlog_counts`, grouped in the database) in a fixed number of queries.
     """
     agencies = agencies_info(agency_ids)
+    facts = day_flow_facts(day=day, agency_ids=agency_ids, agencies=agencies)
+    time_zones = {info.calendar.time_zone for info in agencies.values()}
+    for *key, threads in backlog_counts(day=day, time_zones=time_zones, agency_ids=agency_ids):
+        facts[FactKey(*key)].unanswered_end += threads
+    return dict(facts)
+
+
+def day_flow_facts(
+    *, day: dt.date, agency_ids=None, agencies: dict[int, AgencyInfo] | None = None
+) -> defaultdict[FactKey, Facts]:
+    """The counters of what happened on `day` (mail received, replies, SLA events, ratings,
+    new contacts): everything but the backlog at the end of the day.
+
+    A fixed number of queries, each reading one day's worth of rows (the replies' thread
+    histories apart); the rest is done in Python.
+    """
+    if agencies is None:
+        agencies = agencies_info(agency_ids)
     lo, hi = _window(day)
 
     def in_scope(qs, path="thread__agency_id"):
         return qs if agency_ids is None else qs.filter(**{f"{path}__in": agency_ids})
 
-    # Raw material, each as (thread fields..., moment[, extra]).
-    received = in_scope(
-        Message.objects.filter(IN_NORMAL, received_at__gte=lo, received_at__lt=hi)
-    ).values_list("thread_id", "received_at")
-    replied_threads = set(
-        in_scope(
-            Message.objects.filter(OUT_NORMAL, received_at__gte=lo, received_at__lt=hi)
-        ).values_list("thread_id", flat=True)
-    )
+    # Raw material, each as (thread id, moment[, extra]); mail of the window in one pass.
+    received, replied_threads = [], set()
+    for thread_id, direction, moment in in_scope(
+        Message.objects.filter(IN_NORMAL | OUT_NORMAL, received_at__gte=lo, received_at__lt=hi)
+    ).values_list("thread_id", "direction", "received_at"):
+        if direction == Message.Direction.INCOMING:
+            received.append((thread_id, moment))
+        else:
+            replied_threads.add(thread_id)
     events = in_scope(
         SlaEvent.objects.filter(
             kind__in=[SlaEvent.Kind.HOLDING_NOTICE, SlaEvent.Kind.BREACH], at__gte=lo, at__lt=hi
@@ -198,12 +218,7 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         "thread__motif_id",
         "created_at",
     )
-    received, events, ratings, contacts = (
-        list(received),
-        list(events),
-        list(ratings),
-        list(contacts),
-    )
+    events, ratings, contacts = list(events), list(ratings), list(contacts)
 
     # Replies: walk each replied thread's history up to the end of the window.
     history: dict[int, list[tuple]] = defaultdict(list)
@@ -221,43 +236,9 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
             if direction == Message.Direction.INCOMING:
                 wait_start = wait_start or moment
             elif wait_start is not None:
-                replies.append((thread_id, wait_start, moment))
+                if moment >= lo:
+                    replies.append((thread_id, wait_start, moment))
                 wait_start = None
-
-    # Unanswered at the end of the day, one query per time zone (a handful in France).
-    unanswered = []
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for info in agencies.values():
-        by_tz[info.calendar.time_zone].append(info.id)
-    for tz_name, ids in by_tz.items():
-        cutoff = dt.datetime.combine(
-            day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(tz_name)
-        )
-        threads = (
-            Thread.objects.filter(agency_id__in=ids)
-            .annotate(
-                last_in=Max(
-                    "messages__received_at",
-                    filter=Q(
-                        messages__direction=Message.Direction.INCOMING,
-                        messages__kind=Message.Kind.NORMAL,
-                        messages__received_at__lt=cutoff,
-                    ),
-                ),
-                last_out=Max(
-                    "messages__received_at",
-                    filter=Q(
-                        messages__direction=Message.Direction.OUTGOING,
-                        messages__kind=Message.Kind.NORMAL,
-                        messages__received_at__lt=cutoff,
-                    ),
-                ),
-            )
-            .filter(last_in__isnull=False)
-            .filter(Q(last_out__isnull=True) | Q(last_out__lt=F("last_in")))
-            .values_list("pk", flat=True)
-        )
-        unanswered.extend(threads)
 
     # Dimensions of every thread and counsellor touched, in two queries.
     thread_ids = (
@@ -265,7 +246,6 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         | {t for t, _s, _r in replies}
         | {t for t, _a, _k in events}
         | {t for t, _c, _s in ratings}
-        | set(unanswered)
     )
     threads = {
         row[0]: row[1:]
@@ -277,7 +257,7 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         {t[2] for t in threads.values() if t[2]} | {c[2] for c in contacts if c[2]}
     )
 
-    facts: dict[FactKey, Facts] = defaultdict(Facts)
+    facts: defaultdict[FactKey, Facts] = defaultdict(Facts)
 
     def key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id) -> FactKey:
         info = agencies[agency_id]
@@ -291,11 +271,9 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
             _audience(jobseeker_id, employer_id),
         )
 
-    def thread_fact(thread_id, moment=None) -> Facts | None:
+    def thread_fact(thread_id, moment) -> Facts | None:
         agency_id, *rest = threads[thread_id]
-        if agency_id not in agencies:
-            return None
-        if moment is not None and agencies[agency_id].day_of(moment) != day:
+        if agency_id not in agencies or agencies[agency_id].day_of(moment) != day:
             return None
         return facts[key_for(agency_id, *rest)]
 
@@ -321,11 +299,8 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         if (fact := thread_fact(thread_id, moment)) is not None:
             fact.ratings += 1
             fact.rating_sum += score
-    for thread_id in unanswered:
-        if (fact := thread_fact(thread_id)) is not None:
-            fact.unanswered_end += 1
     for counsellor_id, agency_id, jobseeker_id, employer_id, motif_id, moment in contacts:
         if agency_id in agencies and agencies[agency_id].day_of(moment) == day:
             key = key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id)
             facts[key].new_contacts += 1
-    return dict(facts)
+    return facts
