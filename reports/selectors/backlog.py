@@ -121,15 +121,16 @@ def backlog_sql(*, day: dt.date, time_zones, agency_ids=None) -> tuple[str, list
               AND m.thread_id IN (SELECT thread_id FROM h WHERE last_any >= {p(first)})
             GROUP BY m.thread_id
         ) x ON x.thread_id = h.thread_id"""  # noqa: S608
+    where = f"""
+        WHERE ((h.last_any < {p(first)} AND h.last_in IS NOT NULL
+                AND (h.last_out IS NULL OR h.last_out < h.last_in))
+            OR (h.last_any >= {p(first)} AND ("""
     for n, (tz, _cutoff) in enumerate(cutoffs):
         late_chosen.append(
             f"(ag.time_zone = {p(tz)} AND x.in_{n} IS NOT NULL "
             f"AND (x.out_{n} IS NULL OR x.out_{n} < x.in_{n}))"
         )
-    where = f"""
-        WHERE ((h.last_any < {p(first)} AND h.last_in IS NOT NULL
-                AND (h.last_out IS NULL OR h.last_out < h.last_in))
-            OR (h.last_any >= {p(first)} AND ({" OR ".join(late_chosen)})))"""
+    where += " OR ".join(late_chosen) + ")))"
     if agency_ids is not None:
         ids = [int(pk) for pk in agency_ids] or [0]
         where += f" AND t.agency_id IN ({p(*ids)})"
