@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 from django_q.models import Schedule
 
 from backoffice.correspondence.models import Message, Thread
@@ -135,7 +136,6 @@ def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
     assert Schedule.objects.filter(
         name="mailnet-reports-nightly", func="reports.tasks.reports_nightly"
     ).exists()
-    assert Schedule.objects.filter(name="mailnet-reports-monthly-exports").exists()
     with time_machine.travel(paris("2026-03-14 02:30"), tick=False):
         reports_nightly()
     assert sorted(RollupDay.objects.values_list("day", flat=True)) == [
@@ -210,3 +210,15 @@ def test_backlog_query_has_one_parameter_per_placeholder():
         agency_ids=[1, 2],
     )
     assert sql.count("%s") == len(params)
+
+
+def test_monthly_exports_run_on_a_cron_schedule_on_the_first_at_five(db):
+    schedule = Schedule.objects.get(name="mailnet-reports-monthly-exports")
+    assert (schedule.schedule_type, schedule.cron) == (Schedule.CRON, "0 5 1 * *")
+    assert schedule.func == "reports.tasks.reports_monthly_exports"
+    local = timezone.localtime(schedule.next_run)
+    assert (local.day, local.hour, local.minute) == (1, 5, 0)
+    # What django-q2 computes after each run (croniter): the 1st of the next month, 05:00.
+    with time_machine.travel(paris("2026-01-31 12:00"), tick=False):
+        following = timezone.localtime(schedule.calculate_next_run())
+    assert following == paris("2026-02-01 05:00")
