@@ -404,7 +404,7 @@ def counsellors_to_support(
         )
     }
     result = []
-    for counsellor in active_counsellors(scope).select_related("user", "agency", "team"):
+    for counsellor in active_counsellors(scope).select_related("user", "agency", "team__agency"):
         row = by_counsellor.get(counsellor.pk)
         if row is None or not row.answered:
             result.append(
