@@ -58,6 +58,17 @@ class ReportScope:
             return Q(**{f"{region}__in": self.region_ids})
         return Q(pk__in=[])
 
+    def rollup_filter(self) -> Q:
+        """A Q narrowing the roll-up (or any model with region and agency columns) to this
+        scope, on its own columns: no join to the agencies."""
+        if self.everything:
+            return Q()
+        if self.agency_ids:
+            return Q(agency_id__in=self.agency_ids)
+        if self.region_ids:
+            return Q(region_id__in=self.region_ids)
+        return Q(pk__in=[])
+
     def agency_ids_or_none(self):
         """The agencies of the scope as a list (None: every agency)."""
         if self.everything:
