@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,7 @@ from answer_repository.models import Motif
 from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
 from backoffice.organisation.models import Agency, Counsellor, Region, Team
 
-from ..models import Audience, DailyRollup, RollupDay
+from ..models import Audience, CaseloadDay, DailyRollup, RollupDay
 from ..periods import Period
 from .facts import COUNTERS, FactKey, Facts, day_facts
 from .scope import ReportScope
@@ -175,8 +175,11 @@ def _rollup_rows(
     parts = [scoped.filter(day=last_day)] if last_day in days else []
     if earlier:
         parts.insert(0, scoped.filter(flow=True, day__in=earlier))
+    # Response times are decoded only where there are some (a third of the rows).
+    hours = Case(When(answered=0, then=Value(None)), default=F("response_hours"))
     for qs in parts:
-        for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=5000):
+        qs = qs.annotate(hours=hours).values_list(*ROLLUP_FIELDS[:-1], "hours")
+        for values in qs.iterator(chunk_size=20000):
             day, *key_values = values[:8]
             counts = values[8:-1]
             facts = Facts(*counts, response_hours=values[-1] or [])
@@ -285,6 +288,26 @@ CASELOAD_PATHS = {
     "counsellor": "counsellor_id",
     "modality": "modality_id",
 }
+SNAPSHOT_COLUMNS = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id")
+
+
+def caseload_counts(*, end: dt.date, scope: ReportScope, filters: dict, group_by: str) -> dict:
+    """Jobseekers in caseload on `end` per value of `group_by` (or {"total": n}): from the
+    nightly snapshot of that day when there is one, else over the assignments."""
+    if RollupDay.objects.filter(day=end, caseload=True).exists():
+        snapshot = CaseloadDay.objects.filter(day=end).filter(scope.rollup_filter())
+        snapshot = snapshot.filter(**{k: filters[k] for k in SNAPSHOT_COLUMNS if filters.get(k)})
+        if group_by == "total":
+            return {"total": snapshot.aggregate(n=Sum("jobseekers"))["n"] or 0}
+        column = KEY_FIELDS[group_by]
+        return dict(snapshot.values_list(column).annotate(n=Sum("jobseekers")).order_by())
+    caseloads = _narrow(_open_referent_assignments(end, scope), filters, "counsellor__agency")
+    path = CASELOAD_PATHS.get(group_by)
+    if path is None:
+        return {"total": caseloads.count()}
+    return dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+
+
 COUNSELLOR_PATHS = {
     "region": "agency__region_id",
     "agency": "agency_id",
@@ -344,14 +367,7 @@ def report_rows(
     filters = filters or {}
     wants_caseload = group_by in CASELOAD_PATHS or group_by == "total"
     if wants_caseload and filters.get("audience") in (None, "", Audience.JOBSEEKERS):
-        caseloads = _open_referent_assignments(period.end, scope)
-        caseloads = _narrow(caseloads, filters, "counsellor__agency")
-        path = CASELOAD_PATHS.get(group_by)
-        if path is None:
-            total = caseloads.count()
-            counts = {"total": total}
-        else:
-            counts = dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+        counts = caseload_counts(end=period.end, scope=scope, filters=filters, group_by=group_by)
         for key, count in counts.items():
             if count and key not in grouped and group_by != "modality":
                 grouped[key] = ReportRow(key=key, label="")

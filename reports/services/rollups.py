@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import DailyRollup, RollupDay
+from backoffice.caseloads.models import Assignment, AssignmentKind
+from backoffice.organisation.models import Agency, Counsellor
+
+from ..models import CaseloadDay, DailyRollup, RollupDay
 from ..selectors.backlog import backlog_sql
 from ..selectors.facts import agencies_info, day_flow_facts
 
@@ -68,10 +72,53 @@ def rollup_day_recompute(*, day: dt.date) -> int:
         day=day, time_zones={info.calendar.time_zone for info in agencies.values()}
     )
     total = len(rows) + backlog_rows
+    caseload_snapshot_take(day=day)
     RollupDay.objects.update_or_create(
-        day=day, defaults={"computed_at": timezone.now(), "rows": total}
+        day=day, defaults={"computed_at": timezone.now(), "rows": total, "caseload": True}
     )
     return total
+
+
+def caseload_snapshot_take(*, day: dt.date) -> int:
+    """Replaces the caseload snapshot of `day`: open referent assignments of jobseekers that
+    day, per counsellor (with their agency, region and team) and modality, in one grouped
+    INSERT … SELECT. Returns the number of rows."""
+    CaseloadDay.objects.filter(day=day).delete()
+    ops, quote = connection.ops, connection.ops.quote_name
+    assignment, counsellor, agency = (
+        quote(model._meta.db_table) for model in (Assignment, Counsellor, Agency)
+    )
+    columns = ["day", "region_id", "agency_id", "team_id", "counsellor_id", "modality_id"]
+    columns.append("jobseekers")
+    day_value = ops.adapt_datefield_value(day)
+    # Names are ours and every value is a parameter.
+    sql = f"""
+        INSERT INTO {quote(CaseloadDay._meta.db_table)} ({", ".join(quote(c) for c in columns)})
+        SELECT %s, ag.region_id, c.agency_id, c.team_id, a.counsellor_id, a.modality_id, COUNT(*)
+        FROM {assignment} a
+        JOIN {counsellor} c ON c.id = a.counsellor_id
+        JOIN {agency} ag ON ag.id = c.agency_id
+        WHERE a.kind = %s AND a.jobseeker_id IS NOT NULL AND a.starts_on <= %s
+          AND (a.ends_on IS NULL OR a.ends_on >= %s)
+        GROUP BY ag.region_id, c.agency_id, c.team_id, a.counsellor_id, a.modality_id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day_value, AssignmentKind.REFERENT, day_value, day_value])
+        return cursor.rowcount
+
+
+def caseload_snapshots_purge(*, today: dt.date | None = None) -> int:
+    """Deletes the caseload snapshots older than MAILNET_REPORTS_CASELOAD_DAYS, except those
+    of the last day of a month (monthly reports and workbooks keep reading them)."""
+    today = today or timezone.localdate()
+    limit = today - dt.timedelta(days=settings.MAILNET_REPORTS_CASELOAD_DAYS)
+    old = RollupDay.objects.filter(day__lt=limit, caseload=True)
+    days = [d for d in old.values_list("day", flat=True) if (d + dt.timedelta(days=1)).day != 1]
+    if not days:
+        return 0
+    deleted, _ = CaseloadDay.objects.filter(day__in=days).delete()
+    RollupDay.objects.filter(day__in=days).update(caseload=False)
+    return deleted
 
 
 def _backlog_insert(*, day: dt.date, time_zones) -> int:

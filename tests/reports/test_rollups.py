@@ -16,11 +16,12 @@ from backoffice.correspondence.models import Message, Thread
 from backoffice.correspondence.services.deadlines import agency_calendar
 from backoffice.correspondence.sla import business_hours_between
 from backoffice.organisation.models import Territory
-from reports.models import DailyRollup, RollupDay
+from reports.models import CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
 from reports.selectors import ReportScope, day_facts, report_rows, report_totals
 from reports.selectors.backlog import backlog_sql
-from reports.services.rollups import rollup_day_recompute
+from reports.selectors.indicators import caseload_counts
+from reports.services.rollups import caseload_snapshots_purge, rollup_day_recompute
 from reports.tasks import reports_nightly
 from tests.factories import AgencyFactory
 
@@ -222,3 +223,35 @@ def test_monthly_exports_run_on_a_cron_schedule_on_the_first_at_five(db):
     with time_machine.travel(paris("2026-01-31 12:00"), tick=False):
         following = timezone.localtime(schedule.calculate_next_run())
     assert following == paris("2026-02-01 05:00")
+
+
+def test_caseload_snapshot_gives_the_same_caseloads_as_the_assignments(week, after_week):
+    end = WEEK.end
+    live = {
+        group: caseload_counts(end=end, scope=NATIONAL, filters={}, group_by=group)
+        for group in ("total", "region", "agency", "team", "counsellor", "modality")
+    }
+    assert live["total"] == {"total": 4}
+
+    rollup_day_recompute(day=end)
+
+    assert CaseloadDay.objects.filter(day=end).exists()
+    for group, counts in live.items():
+        assert caseload_counts(end=end, scope=NATIONAL, filters={}, group_by=group) == counts
+    nord = ReportScope.for_region(week.nord)
+    guide = {"modality_id": week.guide.pk}
+    assert caseload_counts(end=end, scope=nord, filters=guide, group_by="total") == {"total": 2}
+    # A change after the snapshot shows in live figures of later days only.
+    assert report_totals(period=WEEK, scope=NATIONAL).caseload == 4
+
+
+def test_old_caseload_snapshots_are_purged_but_month_ends_stay(week, settings):
+    settings.MAILNET_REPORTS_CASELOAD_DAYS = 10
+    for day in (dt.date(2026, 1, 30), dt.date(2026, 1, 31), dt.date(2026, 3, 14)):
+        rollup_day_recompute(day=day)
+
+    caseload_snapshots_purge(today=dt.date(2026, 3, 20))
+
+    kept = set(CaseloadDay.objects.values_list("day", flat=True))
+    assert kept == {dt.date(2026, 1, 31), dt.date(2026, 3, 14)}
+    assert not RollupDay.objects.get(day=dt.date(2026, 1, 30)).caseload
