@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -55,8 +56,9 @@ COUNTERS = (
 )
 
 
-@dataclass(frozen=True)
-class FactKey:
+class FactKey(NamedTuple):
+    """The dimensions of a fact (a tuple: made and hashed by the hundred thousand)."""
+
     region_id: int | None
     agency_id: int | None
     team_id: int | None
@@ -66,7 +68,7 @@ class FactKey:
     audience: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     received: int = 0
     answered: int = 0
