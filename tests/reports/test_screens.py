@@ -187,3 +187,27 @@ def test_large_workbook_becomes_a_background_job(
     assert response.status_code == 302 and response["Location"] == reverse("reports_exports:index")
     job = ExportJob.objects.get()
     assert (job.region, job.with_counsellors, job.state) == (week.nord, False, "done")
+
+
+def test_screen_breaks_down_and_filters_by_motif_family(client, week, after_week, pilot_nord):
+    response = get(
+        client, pilot_nord, "reports:indicators", {**WEEK_QUERY, "group_by": "motif_family"}
+    )
+    assert response.status_code == 200
+    rows = {row.label: row for row in response.context["object_list"]}
+    assert (rows["Rendez-vous"].received, rows["Formation"].received) == (2, 1)  # Nord only
+    filtered = get(
+        client,
+        pilot_nord,
+        "reports:indicators",
+        {**WEEK_QUERY, "group_by": "agency", "motif_family": week.motifs.rdv.pk},
+    )
+    (lille,) = filtered.context["object_list"]
+    assert (lille.label, lille.received, lille.answered) == ("59001 – Lille Centre", 2, 1)
+    motif = get(
+        client,
+        pilot_nord,
+        "reports:indicators",
+        {**WEEK_QUERY, "group_by": "motif", "motif": week.motifs.form_fin.pk},
+    )
+    assert [(r.label, r.received) for r in motif.context["object_list"]] == [("Financement", 1)]
