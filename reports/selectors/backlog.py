@@ -3,14 +3,14 @@
 A thread is unanswered at the end of its agency's local day when its last normal incoming
 message before that moment came after its last normal outgoing one (facts.py). That needs
 every thread's history, so it is the costly part of a day: done here in the database, in
-one pass over the messages, never as a list of thread ids in Python. The pass aggregates
-each thread's last incoming and last outgoing moments before the end of the day in each of
-the agencies' time zones (a handful in France), and keeps for each thread the pair of its
-agency's time zone; the kept threads are grouped by region, agency, team, counsellor,
-modality (the jobseeker's referent assignment open that day), motif and audience.
+one pass over the messages, never as a list of thread ids in Python (see `backlog_sql` for
+how the agencies' time zones are handled). The threads kept are grouped by region, agency,
+team, counsellor, modality (the jobseeker's referent assignment open that day), motif and
+audience.
 
 Plain SQL, the same on PostgreSQL and SQLite: the ORM cannot group an aggregate again.
-`backlog_rollup_insert` writes the same rows straight into the roll-up (INSERT … SELECT).
+The nightly roll-up (services/rollups.py) writes the same rows straight into its table
+with one INSERT … SELECT; the live figures of today read them with `backlog_counts`.
 """
 
 from __future__ import annotations
