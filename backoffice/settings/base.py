@@ -306,3 +306,6 @@ MAILNET_RETENTION_MONTHS_UNKNOWN = _env_int("MAILNET_RETENTION_MONTHS_UNKNOWN", 
 MAILNET_RETENTION_AUTO_APPLY = _env_bool("MAILNET_RETENTION_AUTO_APPLY", False)
 # Read audit: an alert when one user opens this many threads outside their caseload in a day.
 MAILNET_READ_ALERT_THRESHOLD = _env_int("MAILNET_READ_ALERT_THRESHOLD", 20)
+
+# [reports-scale] Days the nightly caseload snapshots are kept (those of month ends stay).
+MAILNET_REPORTS_CASELOAD_DAYS = _env_int("MAILNET_REPORTS_CASELOAD_DAYS", 62)
