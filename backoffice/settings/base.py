@@ -307,6 +307,9 @@ MAILNET_RETENTION_AUTO_APPLY = _env_bool("MAILNET_RETENTION_AUTO_APPLY", False)
 # Read audit: an alert when one user opens this many threads outside their caseload in a day.
 MAILNET_READ_ALERT_THRESHOLD = _env_int("MAILNET_READ_ALERT_THRESHOLD", 20)
 
+# [reports-scale] Days the nightly caseload snapshots are kept (those of month ends stay).
+MAILNET_REPORTS_CASELOAD_DAYS = _env_int("MAILNET_REPORTS_CASELOAD_DAYS", 62)
+
 # --- [mail-speed] ---
 # IMAP over TLS (imap+ssl://, imap+tls://): PEM file of the certificates trusted instead of
 # the system's (a private CA, a self-signed server). The server's certificate and name are
