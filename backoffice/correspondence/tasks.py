@@ -1,17 +1,24 @@
 """Background jobs of correspondence (django-q2): thin calls to services."""
 
 from .services.outbox import outbox_send_pending
+from .services.outgoing import message_send_attempt, messages_send_pending
 from .services.sweep import sla_sweep_run
 
 SLA_SWEEP_SCHEDULE_NAME = "mailnet-sla-sweep"
 
 
 def sla_sweep() -> str:
-    """Every five minutes: the SLA sweep, then the outbox."""
+    """Every five minutes: the SLA sweep, the outbox, then replies a crash left queued."""
     report = sla_sweep_run()
     sent = outbox_send_pending()
-    return f"{report} ; envoyés : {sent}"
+    replies = messages_send_pending()
+    return f"{report} ; envoyés : {sent} ; réponses envoyées : {replies}"
 
 
 def sla_outbox_send() -> int:
     return outbox_send_pending()
+
+
+def message_send(message_id: int) -> str:
+    """[inbox] Sends one queued reply or proactive mail (queued on commit, then retried)."""
+    return message_send_attempt(message_id=message_id)

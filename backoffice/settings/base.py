@@ -295,3 +295,15 @@ MAILNET_REPORTS_EXPORT_RETENTION_DAYS = _env_int("MAILNET_REPORTS_EXPORT_RETENTI
 MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_DAYS", 30)
 # Above this many roll-up rows, the screen's workbook is built as a background export job.
 MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)
+
+# --- [inbox] outgoing mail (replies, appointments, proactive mail) ---
+# Attempts before a reply is marked failed on its thread.
+MAILNET_OUTGOING_MAX_ATTEMPTS = _env_int("MAILNET_OUTGOING_MAX_ATTEMPTS", 5)
+# Minutes to wait before each retry (the last value repeats).
+MAILNET_OUTGOING_RETRY_MINUTES = [
+    int(value) for value in _env_list("MAILNET_OUTGOING_RETRY_MINUTES", "1,5,15,60")
+]
+# Total size of the files attached to one reply.
+MAILNET_OUTGOING_MAX_ATTACHMENTS_BYTES = _env_int(
+    "MAILNET_OUTGOING_MAX_ATTACHMENTS_BYTES", 10 * 1024 * 1024
+)
