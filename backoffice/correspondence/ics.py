@@ -15,10 +15,6 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 PRODID = "-//France Travail//Mailnet//FR"
 
-PHONE = "phone"
-VIDEO = "video"
-AGENCY = "agency"
-
 
 @dataclass(frozen=True)
 class Invitation:
@@ -33,7 +29,6 @@ class Invitation:
     organizer_name: str
     attendee_address: str
     attendee_name: str = ""
-    channel: str = PHONE
     location: str = ""
     description: str = ""
     stamp: dt.datetime | None = None
