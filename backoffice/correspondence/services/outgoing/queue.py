@@ -1,4 +1,4 @@
-"""Queueing a counsellor's mail: a reply on a thread, or a proactive mail to jobseekers.
+"""Queueing a counsellor's reply on a thread (and the mail queueing proactive mail shares).
 
 The exact MIME bytes are fixed here, once, in the transaction that creates the message,
 and chained in the archive; the send task (see `delivery`) only ever sends those bytes.
@@ -8,13 +8,11 @@ queued and sends nothing new, so a double click or a resubmitted form sends once
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import make_msgid
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,13 +20,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from answer_repository.placeholders import gaps_find, html_to_text
 from answer_repository.services import template_usage_record
-from backoffice.caseloads.models import Jobseeker
 from backoffice.organisation import access
 from backoffice.organisation.models import Counsellor
 
@@ -38,40 +33,20 @@ from ...models.core import attachment_path
 from ...subjects import (
     _PREFIX_RE,
     TOKEN_RE,
-    subject_normalise,
     subject_with_token,
-    thread_token_new,
 )
 from ..archive import archive_append
 from ..deadlines import thread_deadline_clear
+from .content import Appointment, MailContent, mail_content
 from .mime import (
     MailParts,
     OutgoingFile,
     mime_build,
     references_chain,
-    reply_html_sanitise,
-    text_to_html,
 )
 
 SEND_TASK = "backoffice.correspondence.tasks.message_send"
 Footer = str | Callable[[Message], str]
-
-
-@dataclass(frozen=True)
-class Appointment:
-    """A contact proposed in a reply; `starts_at` is aware (the form reads the agency's zone)."""
-
-    channel: str  # ScheduledContact.Channel
-    starts_at: dt.datetime
-    duration: dt.timedelta = dt.timedelta(minutes=30)
-    location: str = ""  # the agency's address, for a meeting at the agency
-    details: str = ""  # the number to be called on, or the video link
-
-
-@dataclass
-class ProactiveResult:
-    messages: list[Message] = field(default_factory=list)
-    skipped: list[Jobseeker] = field(default_factory=list)
 
 
 def sender_display_name(counsellor: Counsellor) -> str:
@@ -89,7 +64,7 @@ def address_is_valid(address: str) -> bool:
     return True
 
 
-def _sender(author) -> Counsellor:
+def sender_for(author) -> Counsellor:
     counsellor = (
         Counsellor.objects.select_related("user", "agency")
         .filter(user=author, is_active=True)
@@ -108,49 +83,6 @@ def _correspondent_name(thread: Thread) -> str:
     if thread.jobseeker_id:
         return f"{thread.jobseeker.first_name} {thread.jobseeker.last_name}".strip()
     return thread.employer.name if thread.employer_id else ""
-
-
-def _local(moment: dt.datetime, time_zone: str) -> dt.datetime:
-    return moment.astimezone(ZoneInfo(time_zone))
-
-
-def appointment_when(*, appointment: Appointment, time_zone: str) -> str:
-    """ "jeudi 3 décembre 2026 à 10 h 30", in the agency's time zone and in French."""
-    with translation.override("fr"):
-        return dateformat.format(_local(appointment.starts_at, time_zone), r"l j F Y à H \h i")
-
-
-CHANNEL_SENTENCES = {
-    ScheduledContact.Channel.PHONE: gettext_lazy(
-        "Rendez-vous téléphonique le %(when)s : votre conseiller vous appellera%(details)s."
-    ),
-    ScheduledContact.Channel.VIDEO: gettext_lazy(
-        "Rendez-vous en visioconférence le %(when)s%(details)s."
-    ),
-    ScheduledContact.Channel.AGENCY: gettext_lazy("Rendez-vous à l'agence le %(when)s%(details)s."),
-}
-
-
-def appointment_text(*, appointment: Appointment, agency) -> str:
-    """The sentence added to the mail (and the invitation's description)."""
-    when = appointment_when(appointment=appointment, time_zone=agency.time_zone)
-    with translation.override("fr"):
-        if appointment.channel == ScheduledContact.Channel.PHONE:
-            details = (
-                _(" au %(number)s") % {"number": appointment.details} if appointment.details else ""
-            )
-        elif appointment.channel == ScheduledContact.Channel.VIDEO:
-            details = (
-                _(" ; lien de connexion : %(link)s") % {"link": appointment.details}
-                if appointment.details
-                else ""
-            )
-        else:
-            place = appointment.location or agency.name
-            details = _(", %(place)s") % {"place": place}
-        minutes = int(appointment.duration.total_seconds() // 60)
-        sentence = str(CHANNEL_SENTENCES[appointment.channel]) % {"when": when, "details": details}
-        return sentence + " " + _("Durée prévue : %(minutes)d minutes.") % {"minutes": minutes}
 
 
 def _files_store(message: Message, files: list[OutgoingFile]) -> None:
@@ -189,7 +121,76 @@ def _send_on_commit(message_pk: int) -> None:
     transaction.on_commit(lambda: async_task(SEND_TASK, message_pk, group="mailnet-send"))
 
 
-def _mail_queue(
+@dataclass(frozen=True)
+class MailPreview:
+    from_name: str
+    from_address: str
+    to_name: str
+    to_address: str
+    subject: str
+    content: MailContent
+
+
+def reply_subject(thread: Thread) -> str:
+    """ "Re: <subject> [#TOKEN]": the token lets ingest find the thread again."""
+    base = subject_normalise_prefix(thread.subject) or _("Votre message")
+    return subject_with_token(f"Re: {base}", thread.token)
+
+
+def reply_render(
+    *,
+    thread: Thread,
+    author,
+    body_html: str,
+    appointment: Appointment | None = None,
+    footer_text: str = "",
+) -> MailPreview:
+    """What `reply_queue` would send, without writing anything (the preview step)."""
+    sender = sender_for(author)
+    return MailPreview(
+        from_name=sender_display_name(sender),
+        from_address=sender.public_address,
+        to_name=_correspondent_name(thread),
+        to_address=thread.correspondent_address,
+        subject=reply_subject(thread),
+        content=mail_content(
+            body_html=body_html, agency=sender.agency, appointment=appointment, footer=footer_text
+        ),
+    )
+
+
+def _invitation(
+    *, thread: Thread, sender: Counsellor, appointment: Appointment, sentence: str, now
+) -> tuple[str, bytes]:
+    agency = sender.agency
+    uid = f"{uuid.uuid4()}@{settings.MAILNET_SLA_MESSAGE_ID_DOMAIN}"
+    location = ""
+    if appointment.channel == ScheduledContact.Channel.AGENCY:
+        location = appointment.location or agency.name
+    elif appointment.channel == ScheduledContact.Channel.VIDEO:
+        location = appointment.details
+    with translation.override("fr"):
+        summary = _("Rendez-vous avec %(name)s (France Travail)") % {"name": sender.full_name}
+    calendar = ics.ics_invitation(
+        ics.Invitation(
+            uid=uid,
+            start=appointment.starts_at,
+            duration=appointment.duration,
+            time_zone=agency.time_zone,
+            summary=summary,
+            organizer_address=sender.public_address,
+            organizer_name=sender_display_name(sender),
+            attendee_address=thread.correspondent_address,
+            attendee_name=_correspondent_name(thread),
+            location=location,
+            description=sentence,
+            stamp=now,
+        )
+    )
+    return uid, calendar
+
+
+def mail_queue(
     *,
     thread: Thread,
     sender: Counsellor,
@@ -208,15 +209,9 @@ def _mail_queue(
     queued it first.
     """
     now = timezone.now()
-    html = reply_html_sanitise(body_html)
-    text = html_to_text(html)
-    if not text.strip():
-        raise ValidationError(_("Le message est vide."))
-    gaps = gaps_find(text)
-    if gaps:
-        raise ValidationError(
-            _("Des champs restent à compléter : %(names)s.") % {"names": ", ".join(gaps)}
-        )
+    content = mail_content(body_html=body_html, agency=sender.agency, appointment=appointment)
+    if content.problems:
+        raise ValidationError(content.problems)
     _attachments_check(attachments)
     message = Message(
         thread=thread,
@@ -252,33 +247,12 @@ def _mail_queue(
 
     calendar = None
     if appointment is not None:
-        agency = sender.agency
-        sentence = appointment_text(appointment=appointment, agency=agency)
-        text += "\n\n" + sentence
-        html += text_to_html(sentence)
-        uid = f"{uuid.uuid4()}@{settings.MAILNET_SLA_MESSAGE_ID_DOMAIN}"
-        location = ""
-        if appointment.channel == ScheduledContact.Channel.AGENCY:
-            location = appointment.location or agency.name
-        elif appointment.channel == ScheduledContact.Channel.VIDEO:
-            location = appointment.details
-        with translation.override("fr"):
-            summary = _("Rendez-vous avec %(name)s (France Travail)") % {"name": sender.full_name}
-        calendar = ics.ics_invitation(
-            ics.Invitation(
-                uid=uid,
-                start=appointment.starts_at,
-                duration=appointment.duration,
-                time_zone=agency.time_zone,
-                summary=summary,
-                organizer_address=sender.public_address,
-                organizer_name=sender_display_name(sender),
-                attendee_address=thread.correspondent_address,
-                attendee_name=_correspondent_name(thread),
-                location=location,
-                description=sentence,
-                stamp=now,
-            )
+        uid, calendar = _invitation(
+            thread=thread,
+            sender=sender,
+            appointment=appointment,
+            sentence=content.appointment_sentence,
+            now=now,
         )
         ScheduledContact.objects.create(
             counsellor=sender,
@@ -288,17 +262,17 @@ def _mail_queue(
             scheduled_for=appointment.starts_at,
             channel=appointment.channel,
             created_by=author,
-            note=sentence[:2000],
+            note=content.appointment_sentence[:2000],
             message=message,
             ics_uid=uid,
         )
     footer = footer_text(message) if callable(footer_text) else footer_text
     if footer:
-        text += "\n\n-- \n" + footer
-        html += "<hr>" + text_to_html(footer)
-
-    message.body_text = text
-    message.body_html = html
+        content = mail_content(
+            body_html=body_html, agency=sender.agency, appointment=appointment, footer=footer
+        )
+    message.body_text = content.text
+    message.body_html = content.html
     message.mime = mime_build(
         MailParts(
             message_id=message.message_id,
@@ -308,8 +282,8 @@ def _mail_queue(
             to_name=_correspondent_name(thread),
             subject=message.subject,
             date=timezone.localtime(now),
-            text=text,
-            html=html,
+            text=content.text,
+            html=content.html,
             in_reply_to=message.in_reply_to,
             references=message.references.split(),
             attachments=attachments,
@@ -323,7 +297,7 @@ def _mail_queue(
     return message, True
 
 
-def _existing(idempotency_key: str) -> Message | None:
+def message_by_key(idempotency_key: str) -> Message | None:
     return Message.objects.filter(idempotency_key=idempotency_key).first()
 
 
@@ -345,27 +319,26 @@ def reply_queue(
     appointment (ScheduledContact + .ics). `footer_text` may be a function of the message
     (a rating link needs its id). PermissionDenied unless `author` may write the thread.
     """
-    existing = _existing(idempotency_key)
+    existing = message_by_key(idempotency_key)
     if existing is not None:
         return existing
     if not access.can_write(author, thread):
         raise PermissionDenied(_("Vous ne pouvez pas répondre sur ce fil."))
-    sender = _sender(author)
+    sender = sender_for(author)
     locked = (
         Thread.objects.select_for_update(of=("self",))
         .select_related("jobseeker", "employer", "agency")
         .get(pk=thread.pk)
     )
-    existing = _existing(idempotency_key)  # a concurrent submission that held the lock first
+    existing = message_by_key(idempotency_key)  # a concurrent submission that held the lock first
     if existing is not None:
         return existing
     if not address_is_valid(locked.correspondent_address):
         raise ValidationError(_("Le correspondant n'a pas d'adresse valide."))
     messages = Message.objects.filter(thread=locked).order_by("-received_at", "-pk")
     parent = messages.filter(direction=Message.Direction.INCOMING).first() or messages.first()
-    base = locked.subject or _("Votre message")
-    subject = subject_with_token(f"Re: {subject_normalise_prefix(base)}", locked.token)
-    message, created = _mail_queue(
+    subject = reply_subject(locked)
+    message, created = mail_queue(
         thread=locked,
         sender=sender,
         author=author,
@@ -406,88 +379,3 @@ def subject_normalise_prefix(subject: str) -> str:
         previous = text
         text = _PREFIX_RE.sub("", text)
     return " ".join(text.split())
-
-
-@transaction.atomic
-def proactive_queue(
-    *,
-    author,
-    jobseekers,
-    subject: str,
-    body_html: str,
-    idempotency_key: str,
-    attachments: list[OutgoingFile] | None = None,
-    appointment: Appointment | None = None,
-) -> ProactiveResult:
-    """One individual mail, on a new thread, to each jobseeker of the author's caseload.
-
-    Never a shared To or Cc. Jobseekers without a valid address are returned in `skipped`
-    (the screen lists them). The same key again returns the mails already queued.
-    PermissionDenied if a jobseeker is not followed by the author.
-    """
-    sender = _sender(author)
-    jobseekers = list(jobseekers)
-    writable = set(
-        access.scope_queryset(
-            Jobseeker.objects.filter(pk__in=[j.pk for j in jobseekers]), author, write=True
-        ).values_list("pk", flat=True)
-    )
-    if any(j.pk not in writable for j in jobseekers):
-        raise PermissionDenied(_("Certains destinataires ne sont pas dans votre portefeuille."))
-    subject = " ".join((subject or "").split())
-    if not subject:
-        raise ValidationError(_("L'objet est obligatoire."))
-    result = ProactiveResult()
-    for jobseeker in sorted(jobseekers, key=lambda j: (j.last_name, j.first_name, j.pk)):
-        key = f"{idempotency_key[:40]}:{jobseeker.pk}"
-        existing = _existing(key)
-        if existing is not None:
-            result.messages.append(existing)
-            continue
-        if not address_is_valid(jobseeker.email):
-            result.skipped.append(jobseeker)
-            continue
-        thread = _proactive_thread_create(sender=sender, jobseeker=jobseeker, subject=subject)
-        message, _created = _mail_queue(
-            thread=thread,
-            sender=sender,
-            author=author,
-            subject=subject_with_token(subject, thread.token),
-            body_html=body_html,
-            attachments=attachments or [],
-            idempotency_key=key,
-            parent=None,
-            appointment=appointment,
-            footer_text="",
-        )
-        ThreadEvent.objects.create(
-            thread=thread,
-            kind=ThreadEvent.Kind.REPLIED,
-            at=message.received_at,
-            actor=author,
-            from_counsellor=sender,
-            note=_("Courriel à l'initiative du conseiller"),
-        )
-        result.messages.append(message)
-    return result
-
-
-def _proactive_thread_create(*, sender: Counsellor, jobseeker: Jobseeker, subject: str) -> Thread:
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                return Thread.objects.create(
-                    counsellor=sender,
-                    agency=sender.agency,
-                    jobseeker=jobseeker,
-                    correspondent_address=jobseeker.email,
-                    subject=subject[:998],
-                    normalised_subject=subject_normalise(subject),
-                    token=thread_token_new(),
-                    status=Thread.Status.ANSWERED,
-                    last_message_at=timezone.now(),
-                )
-        except IntegrityError:
-            if attempt == 2:  # a token collision three times running is not a collision
-                raise
-    raise AssertionError("unreachable")
