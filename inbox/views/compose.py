@@ -8,17 +8,18 @@ write. Each form carries an idempotency key: a double click or a resubmission se
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -382,10 +383,10 @@ class ContactsView(generic.IndexView):
     @cached_property
     def columns(self):
         return [
-            DateColumn("scheduled_for", label=_("Quand"), date_format="l d/m/Y H:i"),
+            Column("scheduled_for", label=_("Quand"), accessor="when_label"),
             Column("channel", label=_("Canal"), accessor="get_channel_display"),
             Column("correspondent", label=_("Avec"), accessor="correspondent_label"),
-            Column(
+            TitleColumn(
                 "thread",
                 label=_("Fil"),
                 accessor="thread_subject",
@@ -412,6 +413,9 @@ class ContactsView(generic.IndexView):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         contacts = list(object_list)
         for contact in contacts:
+            local = contact.scheduled_for.astimezone(ZoneInfo(contact.counsellor.agency.time_zone))
+            with translation.override("fr"):
+                contact.when_label = dateformat.format(local, r"l j F Y, H \h i")
             party = contact.jobseeker or contact.employer
             contact.correspondent_label = str(party) if party else "—"
             contact.thread_subject = (

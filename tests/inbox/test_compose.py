@@ -1,0 +1,315 @@
+"""[inbox] The reply screen: template chooser, editor, preview, send once; proactive mail;
+upcoming contacts; the "Répondre" action. Real SMTP on loopback where mail leaves."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from wagtail import hooks
+from wagtail.admin.rich_text import DraftailRichTextArea
+
+from backoffice.correspondence.models import Message, ScheduledContact, ThreadEvent
+from inbox.forms_compose import REPLY_FEATURES
+from tests.answer_repository.factories import answer_template_create
+from tests.correspondence.outgoing_helpers import thread_from_jobseeker
+from tests.factories import AssignmentFactory, CounsellorFactory, JobseekerFactory, modality
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def draftail(html: str) -> str:
+    """What the Draftail editor posts for `html` (its content state, as JSON)."""
+    return DraftailRichTextArea(features=REPLY_FEATURES).format_value(html)
+
+
+@pytest.fixture
+def thread():
+    return thread_from_jobseeker(subject="Question sur mon inscription")
+
+
+@pytest.fixture
+def templates():
+    suggested = answer_template_create(
+        title="Suivi de votre inscription",
+        body="<p>Bonjour {{ prenom }},</p><p>Votre inscription est bien enregistrée.</p>",
+        keywords="inscription",
+    )
+    other = answer_template_create(
+        title="Attestation employeur",
+        body="<p>Bonjour {{ prenom }}, voici la marche à suivre pour l'attestation.</p>",
+        keywords="attestation employeur",
+    )
+    return suggested, other
+
+
+def login(client, thread):
+    client.force_login(thread.counsellor.user)
+    return reverse("inbox:reply", args=[thread.pk])
+
+
+def form_fields(html: str) -> dict:
+    """The hidden fields of the preview page's form, as the browser would post them."""
+    fields = {}
+    for match in re.finditer(r"<input([^>]*)>", html):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', match.group(1)))
+        if attrs.get("type") == "hidden" and "name" in attrs:
+            fields[attrs["name"]] = (
+                attrs.get("value", "")
+                .replace("&quot;", '"')
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&")
+            )
+    return fields
+
+
+def test_the_reply_screen_lists_suggestions_first_and_searches_the_published_templates(
+    client, thread, templates
+):
+    suggested, other = templates
+    url = login(client, thread)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    suggestions = page.split('data-testid="suggestions"')[1].split("</ul>")[0]
+    assert suggested.title in suggestions and other.title not in suggestions
+    page = client.get(url, {"q": "attestation"}).content.decode()
+    results = page.split('data-testid="search-results"')[1].split("</ul>")[0]
+    assert other.title in results
+
+
+def test_picking_a_template_fills_the_editor_and_flags_the_gaps(client, thread, templates):
+    template = answer_template_create(
+        title="Rendez-vous", body="<p>Bonjour {{ prenom }}, rendez-vous le {{ date_rdv }}.</p>"
+    )
+    url = login(client, thread)
+    response = client.get(url, {"template": template.pk})
+    page = response.content.decode()
+    assert thread.jobseeker.first_name in response.context["form"].initial["body"]
+    assert "date_rdv" in page.split('data-testid="gaps"')[1].split("</p>")[0]
+
+
+def test_preview_shows_the_final_mail_and_sends_nothing(client, thread, templates):
+    url = login(client, thread)
+    response = client.post(
+        url,
+        {
+            "action": "preview",
+            "body": draftail(f"<p>Bonjour {thread.jobseeker.first_name},</p><p>C'est fait.</p>"),
+            "idempotency_key": "preview-key",
+            "template": templates[0].pk,
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    counsellor = thread.counsellor
+    assert f"&lt;{counsellor.public_address}&gt;" in page
+    assert f"Re: Question sur mon inscription [#{thread.token}]" in page
+    assert "C&#x27;est fait." in page and 'data-testid="send"' in page
+    assert not Message.objects.filter(direction=Message.Direction.OUTGOING).exists()
+
+
+def test_a_double_submitted_send_sends_once_and_records_the_template_use(
+    client, thread, templates, smtp_server, django_capture_on_commit_callbacks
+):
+    url = login(client, thread)
+    preview = client.post(
+        url,
+        {
+            "action": "preview",
+            "body": draftail("<p>Bonjour,</p><p>Votre dossier est complet.</p>"),
+            "idempotency_key": "double-click",
+            "template": templates[0].pk,
+        },
+    )
+    fields = form_fields(preview.content.decode())
+    assert fields["idempotency_key"] == "double-click"
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {**fields, "action": "send"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("correspondence:thread", args=[thread.pk])
+    assert len(smtp_server.envelopes) == 1
+    message = Message.objects.get(direction=Message.Direction.OUTGOING)
+    assert message.send_state == Message.SendState.SENT
+    assert "Votre dossier est complet." in message.body_text
+    # The satisfaction link of reports, signed for this very reply.
+    from reports.services.ratings import rating_message_for
+
+    token = re.search(r"/satisfaction/([^/\s]+)/", message.body_text).group(1)
+    assert rating_message_for(token=token) == message
+    assert templates[0].usages.count() == 1
+
+
+def test_an_appointment_from_the_form_fills_date_rdv_and_is_listed_in_my_contacts(
+    client, thread, smtp_server, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 24, 8, tzinfo=dt.UTC), tick=False)
+    url = login(client, thread)
+    data = {
+        "body": draftail("<p>Rendez-vous le [[À COMPLÉTER : date_rdv]].</p>"),
+        "idempotency_key": "with-appointment",
+        "appointment_channel": "phone",
+        "appointment_date": "2026-12-03",
+        "appointment_time": "10:30",
+        "appointment_duration": "30",
+        "appointment_details": "06 11 22 33 44",
+    }
+    preview = client.post(url, {**data, "action": "preview"})
+    page = preview.content.decode()
+    assert "jeudi 3 décembre 2026 à 10 h 30" in page and 'data-testid="send"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**form_fields(page), "action": "send"})
+    contact = ScheduledContact.objects.get()
+    assert contact.channel == "phone" and contact.scheduled_for == dt.datetime(
+        2026, 12, 3, 9, 30, tzinfo=dt.UTC
+    )
+    mail = smtp_server.messages()[0]
+    assert any(p.get_content_type() == "text/calendar" for p in mail.walk())
+    listing = client.get(reverse("inbox:contacts")).content.decode()
+    assert "06 11 22 33 44" in listing and thread.subject in listing
+    colleague = CounsellorFactory(agency=thread.agency)
+    client.force_login(colleague.user)
+    assert "06 11 22 33 44" not in client.get(reverse("inbox:contacts")).content.decode()
+
+
+def test_attachments_survive_the_preview_and_leave_with_the_mail(
+    client, thread, smtp_server, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = login(client, thread)
+    preview = client.post(
+        url,
+        {
+            "action": "preview",
+            "body": draftail("<p>Voici le document.</p>"),
+            "idempotency_key": "with-file",
+            "attachments": [SimpleUploadedFile("liste.pdf", b"%PDF-1.4 x", "application/pdf")],
+        },
+    )
+    page = preview.content.decode()
+    assert "liste.pdf" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**form_fields(page), "action": "send"})
+    (attachment,) = list(smtp_server.messages()[0].iter_attachments())
+    assert (attachment.get_filename(), attachment.get_content()) == ("liste.pdf", b"%PDF-1.4 x")
+
+
+def test_a_placeholder_left_blocks_the_send(client, thread):
+    url = login(client, thread)
+    data = {
+        "body": draftail("<p>Bonjour [[À COMPLÉTER : prenom]]</p>"),
+        "idempotency_key": "gap",
+    }
+    page = client.post(url, {**data, "action": "preview"}).content.decode()
+    assert 'data-testid="preview-problems"' in page and 'data-testid="send"' not in page
+    response = client.post(url, {**form_fields(page), "action": "send"})
+    assert response.status_code == 200
+    assert not Message.objects.filter(direction=Message.Direction.OUTGOING).exists()
+
+
+def test_a_counsellor_cannot_open_or_post_the_reply_screen_of_another_counsellor(client, thread):
+    colleague = CounsellorFactory(agency=thread.agency)
+    client.force_login(colleague.user)
+    url = reverse("inbox:reply", args=[thread.pk])
+    refused = client.get(url)  # Wagtail turns PermissionDenied into a redirect home
+    assert (refused.status_code, refused["Location"]) == (302, reverse("wagtailadmin_home"))
+    response = client.post(
+        url, {"action": "send", "body": "<p>Intrus</p>", "idempotency_key": "intrus"}
+    )
+    assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))
+    assert not Message.objects.filter(direction=Message.Direction.OUTGOING).exists()
+
+
+def test_the_reply_action_is_offered_to_who_may_reply_only(rf, thread):
+    def actions(user):
+        request = rf.get("/")
+        request.user = user
+        return [
+            action
+            for hook in hooks.get_hooks("inbox_thread_actions")
+            for action in hook(request, thread) or []
+            if action.url == reverse("inbox:reply", args=[thread.pk])
+        ]
+
+    (action,) = actions(thread.counsellor.user)
+    assert action.label == "Répondre"
+    assert actions(CounsellorFactory(agency=thread.agency).user) == []
+
+
+def test_a_failed_reply_is_shown_on_the_reply_screen(client, thread):
+    Message.objects.create(
+        thread=thread,
+        direction=Message.Direction.OUTGOING,
+        message_id="<failed@mailnet.test>",
+        from_address=thread.counsellor.public_address,
+        received_at=dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC),
+        send_state=Message.SendState.FAILED,
+        send_error="Connection refused",
+    )
+    page = client.get(login(client, thread)).content.decode()
+    assert "Connection refused" in page.split('data-testid="send-failed"')[1]
+
+
+def test_proactive_mail_goes_to_each_selected_jobseeker_and_lists_the_skipped(
+    client, smtp_server, django_capture_on_commit_callbacks
+):
+    counsellor = CounsellorFactory()
+    guided = [
+        AssignmentFactory(
+            counsellor=counsellor,
+            jobseeker=JobseekerFactory(email=email),
+            modality=modality("GUIDE"),
+        ).jobseeker
+        for email in ["a@example.org", "b@example.org", ""]
+    ]
+    AssignmentFactory(counsellor=counsellor, modality=modality("RENFORCE"))
+    client.force_login(counsellor.user)
+    url = reverse("inbox:compose")
+    page = client.get(url, {"modality": modality("GUIDE").pk})
+    form = page.context["form"]
+    assert sorted(form.initial["jobseekers"]) == sorted(j.pk for j in guided)
+    data = {
+        "jobseekers": [j.pk for j in guided],
+        "subject": "Atelier CV",
+        "body": draftail("<p>Bonjour, un atelier CV a lieu jeudi.</p>"),
+        "idempotency_key": "atelier",
+    }
+    for _ in range(2):  # a resubmitted form sends nothing more
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+    page = response.content.decode()
+    assert len(smtp_server.envelopes) == 2
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == [
+        "a@example.org",
+        "b@example.org",
+    ]
+    skipped = page.split('data-testid="skipped"')[1]
+    assert guided[2].identifier in skipped
+    assert ThreadEvent.objects.filter(kind=ThreadEvent.Kind.REPLIED).count() == 2
+
+
+def test_proactive_mail_cannot_target_someone_else_s_caseload(client):
+    counsellor = CounsellorFactory()
+    stranger = AssignmentFactory(counsellor=CounsellorFactory(agency=counsellor.agency)).jobseeker
+    client.force_login(counsellor.user)
+    response = client.post(
+        reverse("inbox:compose"),
+        {
+            "jobseekers": [stranger.pk],
+            "subject": "x",
+            "body": draftail("<p>x</p>"),
+            "idempotency_key": "k",
+        },
+    )
+    assert response.status_code == 200
+    assert "jobseekers" in response.context["form"].errors
+    assert not Message.objects.exists()
