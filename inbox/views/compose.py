@@ -106,6 +106,12 @@ def placeholder_context(*, thread: Thread, sender: Counsellor) -> dict:
 class _WritingView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "mail"
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, *self.trail(), {"url": "", "label": self.get_page_title()}]
+
+    def trail(self) -> list[dict]:
+        return []
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("correspondence.add_message"):
             raise PermissionDenied
@@ -134,6 +140,14 @@ class ReplyView(_WritingView):
 
     def get_page_subtitle(self):
         return self.thread.subject or _("(sans objet)")
+
+    def trail(self) -> list[dict]:
+        try:
+            inbox = [{"url": reverse("inbox:index"), "label": _("Boîte de réception")}]
+        except NoReverseMatch:
+            inbox = []
+        subject = self.thread.subject or _("(sans objet)")
+        return [*inbox, {"url": thread_url(self.thread.pk), "label": subject}]
 
     @cached_property
     def audience(self) -> str:

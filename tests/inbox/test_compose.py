@@ -313,3 +313,17 @@ def test_proactive_mail_cannot_target_someone_else_s_caseload(client):
     assert response.status_code == 200
     assert "jobseekers" in response.context["form"].errors
     assert not Message.objects.exists()
+
+
+def test_the_reply_screen_costs_the_same_queries_with_a_long_thread(
+    client, thread, templates, django_assert_max_num_queries
+):
+    from tests.correspondence.sla_factories import IncomingMessageFactory
+
+    url = login(client, thread)
+    client.get(url)  # warm the suggestion index and the session
+    with django_assert_max_num_queries(40) as short:
+        client.get(url)
+    IncomingMessageFactory.create_batch(30, thread=thread)
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        client.get(url)

@@ -321,6 +321,8 @@ def reply_queue(
     """
     existing = message_by_key(idempotency_key)
     if existing is not None:
+        if existing.thread_id != thread.pk:
+            raise ValidationError(_("Ce formulaire a déjà servi pour un autre fil."))
         return existing
     if not access.can_write(author, thread):
         raise PermissionDenied(_("Vous ne pouvez pas répondre sur ce fil."))
