@@ -266,3 +266,37 @@ def test_a_reply_with_a_placeholder_left_to_fill_is_refused():
     with pytest.raises(ValidationError):
         reply(thread, body_html="<p>Rendez-vous le [[À COMPLÉTER : date_rdv]]</p>")
     assert not Message.objects.filter(direction=Message.Direction.OUTGOING).exists()
+
+
+def test_the_django_q_scheduler_runs_the_retry_once_its_back_off_is_over(
+    smtp_down, settings, django_capture_on_commit_callbacks, time_machine
+):
+    from aiosmtpd.controller import Controller
+    from django_q.models import Schedule
+    from django_q.scheduler import scheduler
+
+    from tests.conftest import SmtpRecorder
+
+    time_machine.move_to(dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC), tick=False)
+    settings.MAILNET_OUTGOING_RETRY_MINUTES = [3, 10]
+    thread = thread_from_jobseeker()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(thread)
+    retry = Schedule.objects.get(name=f"mailnet-send-retry-{message.pk}")
+    assert retry.next_run == dt.datetime(2026, 11, 24, 9, 3, tzinfo=dt.UTC)
+
+    recorder = SmtpRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        time_machine.move_to(dt.datetime(2026, 11, 24, 9, 2, tzinfo=dt.UTC), tick=False)
+        scheduler()
+        assert recorder.envelopes == [], "the back-off is not over yet"
+        time_machine.move_to(dt.datetime(2026, 11, 24, 9, 4, tzinfo=dt.UTC), tick=False)
+        scheduler()
+    finally:
+        controller.stop()
+    assert len(recorder.envelopes) == 1
+    message.refresh_from_db()
+    assert (message.send_state, message.send_attempts) == (Message.SendState.SENT, 2)
+    assert not Schedule.objects.filter(name__startswith="mailnet-send-retry-").exists()
