@@ -356,7 +356,10 @@ def reply_queue(
         return message
     thread_deadline_clear(thread=locked, reason=_("réponse envoyée"))
     Thread.objects.filter(pk=locked.pk).update(
-        status=Thread.Status.ANSWERED, last_message_at=message.received_at, due_at=None
+        status=Thread.Status.ANSWERED,
+        last_message_at=message.received_at,
+        due_at=None,
+        closed_reason="",
     )
     thread.status, thread.due_at = Thread.Status.ANSWERED, None
     thread.last_message_at = message.received_at
