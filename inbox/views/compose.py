@@ -178,10 +178,14 @@ class ReplyView(_WritingView):
             )
             initial.update(body=rendered.html, template=chosen.pk)
             gaps = rendered.gaps
+            legal = rendered.legal_pages
+            expired = rendered.expired_legal_pages
+        else:
+            legal = expired = []
         form = ReplyForm(initial=initial, **self.form_kwargs())
-        return self.render_edit(form, chosen=chosen, gaps=gaps)
+        return self.render_edit(form, chosen=chosen, gaps=gaps, legal=legal, expired=expired)
 
-    def render_edit(self, form, *, chosen=None, gaps=(), files=()):
+    def render_edit(self, form, *, chosen=None, gaps=(), files=(), legal=(), expired=()):
         query = self.request.GET.get("q", "").strip()
         results = []
         if query:
@@ -208,6 +212,8 @@ class ReplyView(_WritingView):
                 results=results,
                 chosen=chosen,
                 gaps=gaps,
+                legal_pages=legal,
+                expired_legal_pages=expired,
                 files=files,
                 failed=list(failed),
                 thread_url=thread_url(self.thread.pk),

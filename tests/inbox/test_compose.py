@@ -327,3 +327,15 @@ def test_the_reply_screen_costs_the_same_queries_with_a_long_thread(
     IncomingMessageFactory.create_batch(30, thread=thread)
     with django_assert_max_num_queries(len(short.captured_queries)):
         client.get(url)
+
+
+def test_a_template_s_legal_texts_are_linked_and_an_expired_one_is_flagged(client, thread):
+    from tests.answer_repository.factories import legal_page_create
+
+    expired = legal_page_create(title="Ancien barème", effective_to=dt.date(2020, 1, 1))
+    template = answer_template_create(
+        title="Allocation", body="<p>Bonjour {{ prenom }}.</p>", legal_pages=[expired]
+    )
+    page = client.get(login(client, thread), {"template": template.pk}).content.decode()
+    legal = page.split('data-testid="legal-pages"')[1].split("</p>")[0]
+    assert "Ancien barème" in legal and "plus en vigueur" in legal
