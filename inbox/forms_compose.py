@@ -152,10 +152,9 @@ class _MailForm(forms.Form):
         return kept + drafts_store(key=self.cleaned_data["idempotency_key"], uploads=uploads)
 
 
-class ReplyForm(_MailForm):
-    template = forms.ModelChoiceField(
-        queryset=templates_published(), required=False, widget=forms.HiddenInput
-    )
+class _AppointmentForm(_MailForm):
+    """A mail that may propose a contact: channel, local date and time in the agency's zone."""
+
     appointment_channel = forms.ChoiceField(
         label=_("Proposer un rendez-vous"),
         choices=[("", _("Pas de rendez-vous")), *ScheduledContact.Channel.choices],
@@ -226,7 +225,13 @@ class ReplyForm(_MailForm):
         return cleaned
 
 
-class ComposeForm(_MailForm):
+class ReplyForm(_AppointmentForm):
+    template = forms.ModelChoiceField(
+        queryset=templates_published(), required=False, widget=forms.HiddenInput
+    )
+
+
+class ComposeForm(_AppointmentForm):
     jobseekers = forms.ModelMultipleChoiceField(
         label=_("Destinataires"),
         queryset=Jobseeker.objects.none(),
@@ -234,8 +239,11 @@ class ComposeForm(_MailForm):
     )
     subject = forms.CharField(label=_("Objet"), max_length=200)
 
+    field_order = ["jobseekers", "subject", "body", "attachments"]
+
     def __init__(self, *args, caseload=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["appointment_channel"].label = _("Proposer un rendez-vous (atelier, réunion)")
         if caseload is not None:
             self.fields["jobseekers"].queryset = caseload
             self.fields["jobseekers"].label_from_instance = lambda j: (

@@ -338,11 +338,17 @@ class ComposeView(_WritingView):
                 "jobseekers": list(selected.values_list("pk", flat=True)) if request.GET else [],
             },
             caseload=shown,
+            time_zone=self.sender.agency.time_zone,
         )
         return self.render_to_response(self.get_context_data(form=form, filters=filters))
 
     def post(self, request, *args, **kwargs):
-        form = ComposeForm(request.POST, request.FILES, caseload=self.caseload)
+        form = ComposeForm(
+            request.POST,
+            request.FILES,
+            caseload=self.caseload,
+            time_zone=self.sender.agency.time_zone,
+        )
         filters = CaseloadFilterSet(None, queryset=self.caseload, counsellor_id=self.sender.pk)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, filters=filters))
@@ -363,6 +369,7 @@ class ComposeView(_WritingView):
                 body_html=expand_db_html(data["body"]),
                 idempotency_key=data["idempotency_key"],
                 attachments=attachments,
+                appointment=data["appointment"],
             )
         except ValidationError as error:
             form.add_error(None, error)

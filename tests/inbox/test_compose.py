@@ -339,3 +339,41 @@ def test_a_template_s_legal_texts_are_linked_and_an_expired_one_is_flagged(clien
     page = client.get(login(client, thread), {"template": template.pk}).content.decode()
     legal = page.split('data-testid="legal-pages"')[1].split("</p>")[0]
     assert "Ancien barème" in legal and "plus en vigueur" in legal
+
+
+def test_a_workshop_proposed_to_a_selection_gives_each_their_own_invitation(
+    client, smtp_server, django_capture_on_commit_callbacks, time_machine
+):
+    from icalendar import Calendar
+
+    time_machine.move_to(dt.datetime(2026, 11, 24, 8, tzinfo=dt.UTC), tick=False)
+    counsellor = CounsellorFactory()
+    jobseekers = [
+        AssignmentFactory(counsellor=counsellor, jobseeker=JobseekerFactory(email=e)).jobseeker
+        for e in ["a@example.org", "b@example.org"]
+    ]
+    client.force_login(counsellor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("inbox:compose"),
+            {
+                "jobseekers": [j.pk for j in jobseekers],
+                "subject": "Atelier CV",
+                "body": draftail("<p>Bonjour, je vous invite à l'atelier CV.</p>"),
+                "idempotency_key": "workshop",
+                "appointment_channel": "agency",
+                "appointment_date": "2026-12-10",
+                "appointment_time": "14:00",
+                "appointment_duration": "90",
+                "appointment_location": "Salle 2, 10 rue du Port",
+            },
+        )
+    uids = set()
+    for mail in smtp_server.messages():
+        (part,) = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+        (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+        assert str(event["ATTENDEE"]) == f"mailto:{mail['To'].addresses[0].addr_spec}"
+        assert str(event["LOCATION"]) == "Salle 2, 10 rue du Port"
+        uids.add(str(event["UID"]))
+    assert len(uids) == 2
+    assert ScheduledContact.objects.filter(counsellor=counsellor).count() == 2
