@@ -8,10 +8,13 @@ SLA_SWEEP_SCHEDULE_NAME = "mailnet-sla-sweep"
 
 
 def sla_sweep() -> str:
-    """Every five minutes: the SLA sweep, the outbox, then replies a crash left queued."""
+    """Every five minutes: replies a crash left queued, the SLA sweep, then the outbox.
+
+    Replies go first: a failing sweep must not hold back what counsellors sent.
+    """
+    replies = messages_send_pending()
     report = sla_sweep_run()
     sent = outbox_send_pending()
-    replies = messages_send_pending()
     return f"{report} ; envoyés : {sent} ; réponses envoyées : {replies}"
 
 

@@ -102,7 +102,10 @@ def test_a_reply_reaches_the_smtp_server_with_our_headers_and_threads_back(
         subject="Re: ma question",
         body="Merci beaucoup !",
         message_id="<answer-2@example.org>",
-        headers={"In-Reply-To": message.message_id, "References": message.message_id},
+        headers={
+            "In-Reply-To": received["Message-ID"],
+            "References": f"{received['References']} {received['Message-ID']}",
+        },
     )
     raw, _ = raw_mail_store(data=answer, mailbox_name="m", source_ref="2", agency=None)
     result = raw_mail_ingest(raw_mail=raw)
