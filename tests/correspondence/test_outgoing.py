@@ -303,3 +303,17 @@ def test_the_django_q_scheduler_runs_the_retry_once_its_back_off_is_over(
     message.refresh_from_db()
     assert (message.send_state, message.send_attempts) == (Message.SendState.SENT, 2)
     assert not Schedule.objects.filter(name__startswith="mailnet-send-retry-").exists()
+
+
+def test_the_development_file_backend_writes_the_stored_bytes(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    thread = thread_from_jobseeker()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(thread)
+    message.refresh_from_db()
+    assert message.send_state == Message.SendState.SENT
+    (written,) = (tmp_path / "sent-mail").iterdir()
+    assert message.message_id.encode() in written.read_bytes()
