@@ -5,7 +5,7 @@ Each feature appends its own lines at the end of `urlpatterns`.
 
 from django.urls import path
 
-from .views.compose import ComposeView, ContactsView, ReplyView
+from .views.compose import ComposeView, ContactsView, ReplyView, message_resend
 
 app_name = "inbox"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("compose/", ComposeView.as_view(), name="compose"),
     path("contacts/", ContactsView.as_view(), name="contacts"),
     path("contacts/results/", ContactsView.as_view(results_only=True), name="contacts_results"),
+    path("messages/<int:pk>/resend/", message_resend, name="message_resend"),
 ]

@@ -18,6 +18,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
@@ -32,6 +33,7 @@ from backoffice.caseloads.models import Jobseeker
 from backoffice.correspondence.models import Message, ScheduledContact, Thread
 from backoffice.correspondence.services.outgoing import (
     OutgoingFile,
+    message_requeue,
     proactive_queue,
     reply_queue,
     reply_render,
@@ -450,3 +452,17 @@ class ContactsView(generic.IndexView):
             )
         page.object_list = contacts
         return paginator, page, contacts, is_paginated
+
+
+@require_POST
+def message_resend(request, pk: int):
+    """inbox:message_resend — a failed reply or proactive mail goes back in the queue."""
+    readable = access.scope_queryset(Message.objects.select_related("thread"), request.user)
+    message = get_object_or_404(readable, pk=pk, direction=Message.Direction.OUTGOING)
+    try:
+        message_requeue(message=message, user=request.user)
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(request, _("Le courriel est remis en file d'envoi."))
+    return redirect(thread_url(message.thread_id))

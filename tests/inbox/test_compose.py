@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.rich_text import DraftailRichTextArea
@@ -245,8 +246,10 @@ def test_the_reply_action_is_offered_to_who_may_reply_only(rf, thread):
     assert actions(CounsellorFactory(agency=thread.agency).user) == []
 
 
-def test_a_failed_reply_is_shown_on_the_reply_screen(client, thread):
-    Message.objects.create(
+def test_a_failed_reply_is_shown_on_the_reply_screen_and_can_be_sent_again(
+    client, thread, smtp_server, django_capture_on_commit_callbacks
+):
+    failed = Message.objects.create(
         thread=thread,
         direction=Message.Direction.OUTGOING,
         message_id="<failed@mailnet.test>",
@@ -257,6 +260,56 @@ def test_a_failed_reply_is_shown_on_the_reply_screen(client, thread):
     )
     page = client.get(login(client, thread)).content.decode()
     assert "Connection refused" in page.split('data-testid="send-failed"')[1]
+    resend = reverse("inbox:message_resend", args=[failed.pk])
+    assert resend in page
+    colleague = CounsellorFactory(agency=thread.agency)
+    client.force_login(colleague.user)
+    client.post(resend)
+    assert Message.objects.get(pk=failed.pk).send_state == Message.SendState.FAILED
+    client.force_login(thread.counsellor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(resend)
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    # This hand-made row has no stored bytes: the backend refuses it, it is counted again.
+    assert failed.send_attempts == 1
+
+
+def test_a_message_that_failed_is_sent_again_with_the_same_bytes(
+    smtp_down, settings, thread, django_capture_on_commit_callbacks
+):
+    from aiosmtpd.controller import Controller
+
+    from backoffice.correspondence.services.outgoing import reply_queue
+    from tests.conftest import SmtpRecorder
+
+    settings.MAILNET_OUTGOING_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply_queue(
+            thread=thread,
+            author=thread.counsellor.user,
+            body_html="<p>Bonjour.</p>",
+            attachments=[],
+            idempotency_key="will-fail",
+        )
+    message.refresh_from_db()
+    assert message.send_state == Message.SendState.FAILED
+    recorder = SmtpRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        client = Client()
+        client.force_login(thread.counsellor.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("inbox:message_resend", args=[message.pk]))
+    finally:
+        controller.stop()
+    message.refresh_from_db()
+    assert message.send_state == Message.SendState.SENT
+    assert recorder.envelopes[0].content.rstrip(b"\r\n") == bytes(message.mime).rstrip(b"\r\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("inbox:message_resend", args=[message.pk]))
+    assert len(recorder.envelopes) == 1, "a sent message is never sent again"
 
 
 def test_proactive_mail_goes_to_each_selected_jobseeker_and_lists_the_skipped(

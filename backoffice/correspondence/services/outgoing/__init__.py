@@ -9,6 +9,7 @@ from .delivery import (  # noqa: F401
     RETRY,
     StoredEmail,
     message_deliver,
+    message_requeue,
     message_send_attempt,
     messages_send_pending,
 )

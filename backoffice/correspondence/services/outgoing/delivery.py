@@ -16,9 +16,13 @@ import email.policy
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.organisation import access
 
 from ...models import Message, ThreadEvent
 
@@ -84,12 +88,14 @@ def message_deliver(*, message: Message) -> str:
         if locked is None or locked.send_state != Message.SendState.QUEUED:
             return locked.send_state if locked else ""
         attempts = locked.send_attempts + 1
-        email_message = StoredEmail(
-            data=bytes(locked.mime),
-            from_email=locked.from_address,
-            to=[a.strip() for a in locked.to_addresses.split(",") if a.strip()],
-        )
         try:
+            if not locked.mime:
+                raise ValueError("no stored bytes to send")
+            email_message = StoredEmail(
+                data=bytes(locked.mime),
+                from_email=locked.from_address,
+                to=[a.strip() for a in locked.to_addresses.split(",") if a.strip()],
+            )
             connection = get_connection(fail_silently=False)
             if connection.send_messages([email_message]) != 1:
                 raise RuntimeError("the e-mail backend sent nothing")
@@ -169,3 +175,34 @@ def messages_send_pending(*, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(message_send_attempt(message_id=pk) == Message.SendState.SENT for pk in ids)
+
+
+@transaction.atomic
+def message_requeue(*, message: Message, user) -> Message:
+    """Puts a FAILED message back in the queue (same bytes), e.g. once SMTP works again.
+
+    Only a failed message: a sent one never changes. The attempts start again from zero;
+    the SEND_FAILED event stays in the thread's history.
+    """
+    locked = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("thread")
+        .get(pk=message.pk, direction=Message.Direction.OUTGOING)
+    )
+    if not access.can_write(user, locked.thread):
+        raise PermissionDenied
+    if locked.send_state != Message.SendState.FAILED:
+        raise ValidationError(_("Seul un courriel en échec peut être renvoyé."))
+    Message.objects.filter(pk=locked.pk).update(
+        send_state=Message.SendState.QUEUED, send_attempts=0, send_error=""
+    )
+    message_id = locked.pk
+    transaction.on_commit(lambda: _send_queue(message_id))
+    locked.send_state, locked.send_attempts, locked.send_error = Message.SendState.QUEUED, 0, ""
+    return locked
+
+
+def _send_queue(message_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(SEND_TASK, message_id, group="mailnet-send")
