@@ -9,6 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from backoffice.correspondence.models import Message
+from inbox.views.compose import thread_url
 from tests.answer_repository.factories import answer_template_create
 from tests.correspondence.outgoing_helpers import thread_from_jobseeker
 
@@ -70,7 +71,7 @@ def test_a_counsellor_answers_with_a_suggested_template_and_the_mail_leaves(
     preview = page.frame_locator("iframe.mail-html")
     expect(preview.locator("body")).to_contain_text("Votre inscription est bien enregistrée.")
     page.get_by_test_id("send").dblclick()  # a double click sends once
-    page.wait_for_url(f"**{reverse('correspondence:thread', args=[thread.pk])}")
+    page.wait_for_url(f"**{thread_url(thread.pk)}")
 
     messages = smtp_server.messages()
     assert len(messages) == 1

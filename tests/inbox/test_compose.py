@@ -12,6 +12,7 @@ from wagtail.admin.rich_text import DraftailRichTextArea
 
 from backoffice.correspondence.models import Message, ScheduledContact, ThreadEvent
 from inbox.forms_compose import REPLY_FEATURES
+from inbox.views.compose import thread_url
 from tests.answer_repository.factories import answer_template_create
 from tests.correspondence.outgoing_helpers import thread_from_jobseeker
 from tests.factories import AssignmentFactory, CounsellorFactory, JobseekerFactory, modality
@@ -136,7 +137,7 @@ def test_a_double_submitted_send_sends_once_and_records_the_template_use(
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, {**fields, "action": "send"})
         assert response.status_code == 302
-        assert response["Location"] == reverse("correspondence:thread", args=[thread.pk])
+        assert response["Location"] == thread_url(thread.pk)
     assert len(smtp_server.envelopes) == 1
     message = Message.objects.get(direction=Message.Direction.OUTGOING)
     assert message.send_state == Message.SendState.SENT
