@@ -431,3 +431,15 @@ def test_a_workshop_proposed_to_a_selection_gives_each_their_own_invitation(
         uids.add(str(event["UID"]))
     assert len(uids) == 2
     assert ScheduledContact.objects.filter(counsellor=counsellor).count() == 2
+
+
+def test_the_thread_page_offers_répondre_to_its_counsellor(client, thread):
+    from django.urls import NoReverseMatch
+
+    try:
+        url = reverse("inbox:thread", args=[thread.pk])
+    except NoReverseMatch:
+        pytest.skip("the inbox's thread page is another feature's")
+    client.force_login(thread.counsellor.user)
+    page = client.get(url).content.decode()
+    assert reverse("inbox:reply", args=[thread.pk]) in page
