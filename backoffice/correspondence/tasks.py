@@ -22,6 +22,20 @@ def sla_outbox_send() -> int:
     return outbox_send_pending()
 
 
+# [inbox] delegation: threads come back to counsellors whose absence is over.
+ABSENCES_RETURN_SCHEDULE_NAME = "mailnet-absences-return"
+
+
+def absences_return() -> str:
+    """Every 15 minutes: give back delegated threads whose counsellor is back."""
+    from django.utils import timezone
+
+    from .services.delegation import absences_return_apply
+
+    counts = absences_return_apply(now=timezone.now())
+    return f"rendus : {counts['returned']} ; gardés (déjà répondus) : {counts['kept']}"
+
+
 def message_send(message_id: int) -> str:
     """[inbox] Sends one queued reply or proactive mail (queued on commit, then retried)."""
     return message_send_attempt(message_id=message_id)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from ..models.core import attachment_path
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
 from .archive import archive_append
 from .deadlines import thread_deadline_start
+from .delegation import thread_absence_route
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +232,8 @@ def _ingest_locked(raw_mail: RawMail) -> IngestResult:
         )
         messages.append(message)
         _thread_after_incoming(thread=thread, message=message)
+        # [inbox] absence: mail for an absent counsellor goes to their delegate or the queue.
+        thread_absence_route(thread=thread, at=received_at)
         triaged = triaged or thread.status == Thread.Status.TRIAGE
 
     raw_mail.state = RawMail.State.INGESTED
@@ -249,7 +253,10 @@ def _already_received(
     """The same mail (same Message-ID) already reached this counsellor, from any mailbox."""
     incoming = Message.objects.filter(direction=Message.Direction.INCOMING, message_id=message_id)
     if counsellor is not None:
-        return incoming.filter(thread__counsellor=counsellor).exists()
+        # [inbox] a thread delegated during an absence still counts as the counsellor's.
+        return incoming.filter(
+            Q(thread__counsellor=counsellor) | Q(thread__delegated_from=counsellor)
+        ).exists()
     return thread is not None and incoming.filter(thread=thread).exists()
 
 
