@@ -443,3 +443,19 @@ def test_the_thread_page_offers_répondre_to_its_counsellor(client, thread):
     client.force_login(thread.counsellor.user)
     page = client.get(url).content.decode()
     assert reverse("inbox:reply", args=[thread.pk]) in page
+
+
+def test_the_compose_screen_costs_the_same_queries_for_10_or_100_jobseekers(
+    client, django_assert_max_num_queries
+):
+    counsellor = CounsellorFactory()
+    AssignmentFactory.create_batch(10, counsellor=counsellor)
+    client.force_login(counsellor.user)
+    url = reverse("inbox:compose")
+    client.get(url, {"modality": ""})
+    with django_assert_max_num_queries(40) as few:
+        client.get(url, {"modality": ""})
+    AssignmentFactory.create_batch(90, counsellor=counsellor)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url, {"modality": ""}).content.decode()
+    assert page.count('name="jobseekers"') == 100
