@@ -11,6 +11,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -47,6 +48,7 @@ from ..forms_compose import (
     ContactFilterSet,
     ReplyForm,
     drafts_delete,
+    drafts_load,
     drafts_read,
     drafts_sign,
     new_idempotency_key,
@@ -187,7 +189,7 @@ class ReplyView(_WritingView):
         form = ReplyForm(initial=initial, **self.form_kwargs())
         return self.render_edit(form, chosen=chosen, gaps=gaps, legal=legal, expired=expired)
 
-    def render_edit(self, form, *, chosen=None, gaps=(), files=(), legal=(), expired=()):
+    def render_edit(self, form, *, chosen=None, gaps=(), files=(), legal=(), expired=(), errors=()):
         query = self.request.GET.get("q", "").strip()
         results = []
         if query:
@@ -217,24 +219,32 @@ class ReplyView(_WritingView):
                 legal_pages=legal,
                 expired_legal_pages=expired,
                 files=files,
+                errors=errors,
                 failed=list(failed),
                 thread_url=thread_url(self.thread.pk),
             )
         )
+
+    def edit_again(self, errors):
+        """Back to the editor with what the preview page carried, and why it was refused."""
+        try:
+            files = drafts_load(self.request.POST.get("files_token", ""))
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            files = []  # an expired or forged token: the files are asked for again
+        initial = {**self.request.POST.dict(), "files_token": drafts_sign(files)}
+        form = ReplyForm(initial=initial, **self.form_kwargs())
+        return self.render_edit(form, files=files, errors=errors)
+
+    @staticmethod
+    def form_errors(form) -> list[str]:
+        return [str(message) for messages in form.errors.values() for message in messages]
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "preview")
         if action == "send":
             return self.send()
         if action == "edit":
-            form = ReplyForm(request.POST, confirmed=True, **self.form_kwargs())
-            if form.is_valid():
-                data = form.cleaned_data
-                initial = {**request.POST.dict(), "body": data["body"]}
-                initial["files_token"] = drafts_sign(data["files_token"])
-                form = ReplyForm(initial=initial, **self.form_kwargs())
-                return self.render_edit(form, files=data["files_token"])
-            return self.render_edit(form)
+            return self.edit_again([])
         form = ReplyForm(request.POST, request.FILES, **self.form_kwargs())
         if not form.is_valid():
             return self.render_edit(form, files=form.cleaned_data.get("files_token") or [])
@@ -288,7 +298,7 @@ class ReplyView(_WritingView):
             return redirect(thread_url(self.thread.pk))
         form = ReplyForm(self.request.POST, confirmed=True, **self.form_kwargs())
         if not form.is_valid():
-            return self.render_edit(form)
+            return self.edit_again(self.form_errors(form))
         data = form.cleaned_data
         files = data["files_token"]
         try:
@@ -303,8 +313,7 @@ class ReplyView(_WritingView):
                 footer_text=rating_footer,
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            return self.render_edit(form, files=files)
+            return self.edit_again(error.messages)
         drafts_delete(files)
         flash.success(self.request, _("Votre réponse est partie en envoi."))
         return redirect(thread_url(self.thread.pk))

@@ -215,7 +215,29 @@ def test_a_placeholder_left_blocks_the_send(client, thread):
     assert 'data-testid="preview-problems"' in page and 'data-testid="send"' not in page
     response = client.post(url, {**form_fields(page), "action": "send"})
     assert response.status_code == 200
+    errors = response.content.decode().split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert "prenom" in errors
+    assert "[[À COMPLÉTER : prenom]]" in response.context["form"].initial["body"]
     assert not Message.objects.filter(direction=Message.Direction.OUTGOING).exists()
+
+
+def test_modifier_goes_back_to_the_editor_with_the_text_and_the_files(client, thread):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = login(client, thread)
+    preview = client.post(
+        url,
+        {
+            "action": "preview",
+            "body": draftail("<p>Premier jet.</p>"),
+            "idempotency_key": "edit-again",
+            "attachments": [SimpleUploadedFile("cv.pdf", b"%PDF", "application/pdf")],
+        },
+    )
+    response = client.post(url, {**form_fields(preview.content.decode()), "action": "edit"})
+    assert "Premier jet." in response.context["form"].initial["body"]
+    assert [f["name"] for f in response.context["files"]] == ["cv.pdf"]
+    assert response.context["form"].initial["idempotency_key"] == "edit-again"
 
 
 def test_a_counsellor_cannot_open_or_post_the_reply_screen_of_another_counsellor(client, thread):
