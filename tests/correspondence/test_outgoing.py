@@ -317,3 +317,19 @@ def test_the_development_file_backend_writes_the_stored_bytes(
     assert message.send_state == Message.SendState.SENT
     (written,) = (tmp_path / "sent-mail").iterdir()
     assert message.message_id.encode() in written.read_bytes()
+
+
+def test_the_sweep_stops_after_three_failures_in_a_row(smtp_down, time_machine):
+    from django_q.models import Schedule
+
+    time_machine.move_to(dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC), tick=False)
+    threads = [thread_from_jobseeker(message_id=f"<q{n}@example.org>") for n in range(5)]
+    messages = [reply(thread, key=f"k{n}") for n, thread in enumerate(threads)]
+    time_machine.move_to(dt.datetime(2026, 11, 24, 9, 10, tzinfo=dt.UTC), tick=False)
+    assert messages_send_pending() == 0
+    attempts = sorted(Message.objects.get(pk=m.pk).send_attempts for m in messages)
+    assert attempts == [0, 0, 1, 1, 1]
+    # Each failed one has its own retry planned; the next sweep takes the two left.
+    assert Schedule.objects.filter(name__startswith="mailnet-send-retry-").count() == 3
+    messages_send_pending()
+    assert sorted(Message.objects.get(pk=m.pk).send_attempts for m in messages) == [1] * 5

@@ -14,6 +14,7 @@ import datetime as dt
 import email
 import email.policy
 import logging
+import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +35,7 @@ SEND_TASK = "backoffice.correspondence.tasks.message_send"
 SWEEP_GRACE = dt.timedelta(minutes=2)
 
 RETRY = "retry"
+DEFAULT_SMTP_TIMEOUT = 60  # seconds, when EMAIL_TIMEOUT is not set
 
 
 class _StoredMime(email.message.Message):
@@ -96,7 +98,10 @@ def message_deliver(*, message: Message) -> str:
                 from_email=locked.from_address,
                 to=[a.strip() for a in locked.to_addresses.split(",") if a.strip()],
             )
-            connection = get_connection(fail_silently=False)
+            # Never wait forever on a hung server while holding the message's row lock.
+            connection = get_connection(
+                fail_silently=False, timeout=settings.EMAIL_TIMEOUT or DEFAULT_SMTP_TIMEOUT
+            )
             if connection.send_messages([email_message]) != 1:
                 raise RuntimeError("the e-mail backend sent nothing")
         except Exception as error:  # any SMTP, network or backend error: counted, retried
@@ -150,10 +155,12 @@ def message_send_attempt(*, message_id: int) -> str:
     return outcome
 
 
-def messages_send_pending(*, limit: int = 200) -> int:
+def messages_send_pending(*, limit: int = 200, budget_seconds: float = 60.0) -> int:
     """Sends the queued messages nobody is about to retry (a crash left them behind).
 
-    Returns how many were sent. A message with a retry planned waits for it.
+    Returns how many were sent. A message with a retry planned waits for it. Stops after
+    `budget_seconds` or three failures in a row (the server is down: each message keeps
+    its own retry), so the rest of the five-minute task still runs.
     """
     from django_q.models import Schedule
 
@@ -174,7 +181,17 @@ def messages_send_pending(*, limit: int = 200) -> int:
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(message_send_attempt(message_id=pk) == Message.SendState.SENT for pk in ids)
+    deadline = time.monotonic() + budget_seconds
+    sent = failures_in_a_row = 0
+    for pk in ids:
+        if time.monotonic() > deadline or failures_in_a_row >= 3:
+            break
+        if message_send_attempt(message_id=pk) == Message.SendState.SENT:
+            sent += 1
+            failures_in_a_row = 0
+        else:
+            failures_in_a_row += 1
+    return sent
 
 
 @transaction.atomic
