@@ -244,6 +244,9 @@ class ComposeForm(_AppointmentForm):
     def __init__(self, *args, caseload=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment_channel"].label = _("Proposer un rendez-vous (atelier, réunion)")
+        if self.confirmed:
+            self.fields["subject"].widget = forms.HiddenInput()
+            self.fields["jobseekers"].widget = forms.MultipleHiddenInput()
         if caseload is not None:
             self.fields["jobseekers"].queryset = caseload
             self.fields["jobseekers"].label_from_instance = lambda j: (

@@ -33,11 +33,13 @@ from answer_repository.suggest import templates_suggest
 from backoffice.caseloads.models import Jobseeker
 from backoffice.correspondence.models import Message, ScheduledContact, Thread
 from backoffice.correspondence.services.outgoing import (
-    OutgoingFile,
+    address_is_valid,
+    mail_content,
     message_requeue,
     proactive_queue,
     reply_queue,
     reply_render,
+    sender_display_name,
 )
 from backoffice.organisation import access
 from backoffice.organisation.models import Counsellor
@@ -323,6 +325,7 @@ class ComposeView(_WritingView):
     """inbox:compose — one individual mail (and thread) per jobseeker of my caseload."""
 
     template_name = "inbox/compose/compose.html"
+    preview_template_name = "inbox/compose/compose_preview.html"
     result_template_name = "inbox/compose/compose_result.html"
     page_title = gettext_lazy("Écrire à mes demandeurs d'emploi")
 
@@ -347,51 +350,119 @@ class ComposeView(_WritingView):
             initial={
                 "idempotency_key": new_idempotency_key(),
                 "jobseekers": list(selected.values_list("pk", flat=True)) if request.GET else [],
+                "appointment_duration": 60,
             },
             caseload=shown,
             time_zone=self.sender.agency.time_zone,
         )
         return self.render_to_response(self.get_context_data(form=form, filters=filters))
 
-    def post(self, request, *args, **kwargs):
-        form = ComposeForm(
-            request.POST,
-            request.FILES,
-            caseload=self.caseload,
-            time_zone=self.sender.agency.time_zone,
+    def compose_form(self, *args, **kwargs) -> ComposeForm:
+        return ComposeForm(
+            *args, caseload=self.caseload, time_zone=self.sender.agency.time_zone, **kwargs
         )
+
+    def render_edit(self, form, *, files=(), errors=()):
         filters = CaseloadFilterSet(None, queryset=self.caseload, counsellor_id=self.sender.pk)
+        return self.render_to_response(
+            self.get_context_data(form=form, filters=filters, files=files, errors=errors)
+        )
+
+    def edit_again(self, errors):
+        try:
+            files = drafts_load(self.request.POST.get("files_token", ""))
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            files = []
+        initial = {
+            **self.request.POST.dict(),
+            "jobseekers": self.request.POST.getlist("jobseekers"),
+            "files_token": drafts_sign(files),
+        }
+        return self.render_edit(self.compose_form(initial=initial), files=files, errors=errors)
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "preview")
+        if action == "send":
+            return self.send()
+        if action == "edit":
+            return self.edit_again([])
+        form = self.compose_form(request.POST, request.FILES)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form, filters=filters))
+            return self.render_edit(form, files=form.cleaned_data.get("files_token") or [])
+        return self.preview(form)
+
+    def preview(self, form):
+        """Who gets the mail, who will be skipped (no valid address), and the mail itself."""
         data = form.cleaned_data
-        attachments = [
-            OutgoingFile(
-                name=upload.name,
-                content_type=upload.content_type or "application/octet-stream",
-                data=upload.read(),
-            )
-            for upload in data["attachments"]
-        ]
+        files = form.files_keep()
+        recipients = list(data["jobseekers"])
+        hidden = {name: self.request.POST.get(name, "") for name in ComposeForm.APPOINTMENT_FIELDS}
+        confirm = self.compose_form(
+            initial={
+                **hidden,
+                "jobseekers": [j.pk for j in recipients],
+                "subject": data["subject"],
+                "body": data["body"],
+                "idempotency_key": data["idempotency_key"],
+                "files_token": drafts_sign(files),
+            },
+            confirmed=True,
+        )
+        content = mail_content(
+            body_html=expand_db_html(data["body"]),
+            agency=self.sender.agency,
+            appointment=data["appointment"],
+        )
+        return self.response_class(
+            request=self.request,
+            template=[self.preview_template_name],
+            context=self.get_context_data(
+                confirm=confirm,
+                content=content,
+                subject=data["subject"],
+                sender_name=sender_display_name(self.sender),
+                sender_address=self.sender.public_address,
+                recipients=[j for j in recipients if address_is_valid(j.email)],
+                skipped=[j for j in recipients if not address_is_valid(j.email)],
+                files=files,
+                appointment=data["appointment"],
+            ),
+            using=self.template_engine,
+        )
+
+    def send(self):
+        form = self.compose_form(self.request.POST, confirmed=True)
+        if not form.is_valid():
+            return self.edit_again(ReplyView.form_errors(form))
+        data = form.cleaned_data
+        files = data["files_token"]
+        key = data["idempotency_key"]
+        already = Message.objects.filter(idempotency_key__startswith=f"{key[:40]}:").exists()
+        try:
+            # Sent once already (double click, resubmission): the service returns those mails.
+            attachments = [] if already else drafts_read(files)
+        except FileNotFoundError:
+            return self.edit_again([_("Les pièces jointes ont expiré : ajoutez-les à nouveau.")])
         try:
             result = proactive_queue(
-                author=request.user,
+                author=self.request.user,
                 jobseekers=data["jobseekers"],
                 subject=data["subject"],
                 body_html=expand_db_html(data["body"]),
-                idempotency_key=data["idempotency_key"],
+                idempotency_key=key,
                 attachments=attachments,
                 appointment=data["appointment"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            return self.render_to_response(self.get_context_data(form=form, filters=filters))
+            return self.edit_again(error.messages)
+        drafts_delete(files)
         sent = (
             Message.objects.filter(pk__in=[m.pk for m in result.messages])
             .select_related("thread__jobseeker")
             .order_by("thread__jobseeker__last_name", "pk")
         )
         return self.response_class(
-            request=request,
+            request=self.request,
             template=[self.result_template_name],
             context=self.get_context_data(sent=list(sent), skipped=result.skipped),
             using=self.template_engine,

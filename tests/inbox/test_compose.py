@@ -57,11 +57,11 @@ def login(client, thread):
 
 def form_fields(html: str) -> dict:
     """The hidden fields of the preview page's form, as the browser would post them."""
-    fields = {}
+    fields: dict[str, list[str]] = {}
     for match in re.finditer(r"<input([^>]*)>", html):
         attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', match.group(1)))
         if attrs.get("type") == "hidden" and "name" in attrs:
-            fields[attrs["name"]] = (
+            fields.setdefault(attrs["name"], []).append(
                 attrs.get("value", "")
                 .replace("&quot;", '"')
                 .replace("&lt;", "<")
@@ -69,7 +69,20 @@ def form_fields(html: str) -> dict:
                 .replace("&#x27;", "'")
                 .replace("&amp;", "&")
             )
-    return fields
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
+
+
+def compose_preview_and_send(client, data, *, times=1):
+    """The proactive form through its preview, then "Envoyer à chacun" (`times` times)."""
+    url = reverse("inbox:compose")
+    preview = client.post(url, {**data, "action": "preview"})
+    assert 'data-testid="send"' in preview.content.decode()
+    fields = form_fields(preview.content.decode())
+    if isinstance(fields.get("jobseekers"), str):
+        fields["jobseekers"] = [fields["jobseekers"]]
+    for _ in range(times):
+        response = client.post(url, {**fields, "action": "send"})
+    return preview, response
 
 
 def test_the_reply_screen_lists_suggestions_first_and_searches_the_published_templates(
@@ -359,9 +372,11 @@ def test_proactive_mail_goes_to_each_selected_jobseeker_and_lists_the_skipped(
         "body": draftail("<p>Bonjour, un atelier CV a lieu jeudi.</p>"),
         "idempotency_key": "atelier",
     }
-    for _ in range(2):  # a resubmitted form sends nothing more
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(url, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        # A resubmitted form sends nothing more.
+        preview, response = compose_preview_and_send(client, data, times=2)
+    skipped_before = preview.content.decode().split('data-testid="preview-skipped"')[1]
+    assert guided[2].identifier in skipped_before
     page = response.content.decode()
     assert len(smtp_server.envelopes) == 2
     assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == [
@@ -430,8 +445,8 @@ def test_a_workshop_proposed_to_a_selection_gives_each_their_own_invitation(
     ]
     client.force_login(counsellor.user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("inbox:compose"),
+        compose_preview_and_send(
+            client,
             {
                 "jobseekers": [j.pk for j in jobseekers],
                 "subject": "Atelier CV",
