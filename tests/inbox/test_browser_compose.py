@@ -50,8 +50,14 @@ def test_a_counsellor_writes_to_their_caseload_one_mail_each(
 
     expect(page.get_by_test_id("preview-skipped")).to_contain_text(jobseekers[2].identifier)
     expect(page.get_by_test_id("preview-recipients").locator("li")).to_have_count(2)
+    preview = page.frame_locator("iframe.mail-html").locator("body")
+    expect(preview).to_contain_text("un atelier CV a lieu jeudi")
+    page.wait_for_load_state("load")
     assert smtp_server.envelopes == []
-    page.get_by_test_id("send").click()
+    send = page.get_by_test_id("send")
+    send.scroll_into_view_if_needed()  # the button sits at the fold: click it once in view
+    expect(send).to_be_in_viewport()
+    send.click()
 
     # Sending runs in the request here (synchronous django-q2): allow a loaded machine time.
     expect(page.get_by_test_id("sent").locator("li")).to_have_count(2, timeout=30_000)
