@@ -1,4 +1,5 @@
-"""Wagtail registrations of the inbox: its URLs, menu items and thread actions."""
+"""Wagtail registrations of the inbox: its URLs, menu items (with the inbox's count) and
+the thread actions it offers itself. Other features append their own hooks at the end."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -7,16 +8,102 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem
 
 from backoffice.correspondence.delegation_selectors import consultations_waiting_for
+from backoffice.correspondence.inbox_selectors import (
+    inbox_awaiting_count,
+    reader_may_open_threads,
+)
 from backoffice.correspondence.models import Thread
 from backoffice.organisation import access
 
 from . import urls
 from .actions import ThreadAction
+from .permissions import thread_dispatchable, thread_writable
+from .views.queue import user_dispatches
 
 
 @hooks.register("register_admin_urls")
 def register_inbox_urls():
     return [path("inbox/", include(urls, namespace="inbox"))]
+
+
+class InboxMenuItem(MenuItem):
+    """The inbox menu item, "Ma boîte (n)": n is the number of my threads awaiting a reply
+    (short enough for the sidebar; the page itself is the "Boîte de réception")."""
+
+    def is_shown(self, request):
+        return bool(access.scope_for(request.user).counsellor_id) and reader_may_open_threads(
+            user=request.user
+        )
+
+    def render_component(self, request):
+        count = inbox_awaiting_count(counsellor_id=access.scope_for(request.user).counsellor_id)
+        label = f"{self.label} ({count})" if count else str(self.label)
+        component = super().render_component(request)
+        component.label = label
+        component.attrs = {**component.attrs, "data-inbox-count": str(count)}
+        return component
+
+
+class _ShownTo(MenuItem):
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+    def is_shown(self, request):
+        return self.shown(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_inbox_menu_item():
+    return InboxMenuItem(
+        _("Ma boîte"), reverse("inbox:index"), name="inbox", icon_name="mail", order=190
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_queue_menu_item():
+    return _ShownTo(
+        _("File de l'équipe"),
+        reverse("inbox:queue"),
+        name="inbox-queue",
+        icon_name="group",
+        order=200,
+        shown=user_dispatches,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_lookup_menu_item():
+    return _ShownTo(
+        _("Rechercher un DE"),
+        reverse("inbox:lookup"),
+        name="inbox-lookup",
+        icon_name="search",
+        order=210,
+        shown=lambda user: reader_may_open_threads(user=user),
+    )
+
+
+@hooks.register("inbox_thread_actions")
+def inbox_moves_actions(request, thread):
+    actions = []
+    if thread_dispatchable(request, thread):
+        actions.append(
+            ThreadAction(_("Réattribuer"), reverse("inbox:reassign", args=[thread.pk]), "user", 50)
+        )
+    if thread.status in (Thread.Status.AWAITING_REPLY, Thread.Status.TRIAGE) and thread_writable(
+        request, thread
+    ):
+        actions.append(
+            ThreadAction(
+                _("Clore sans réponse"),
+                reverse("inbox:close", args=[thread.pk]),
+                "cross",
+                90,
+                "button-secondary",
+            )
+        )
+    return actions
 
 
 # [inbox] delegation: "Transférer" and "Consulter un expert" on the thread page, and the

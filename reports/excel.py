@@ -110,7 +110,11 @@ DEFINITIONS = [
         "Conseiller, équipe",
         "Le conseiller actuel du fil et son équipe actuelle ; agence et région du fil.",
     ),
-    ("Motif", "Motifs pas encore reliés aux fils : tous les courriels sont « non renseigné »."),
+    (
+        "Motif, famille de motifs",
+        "Le motif actuel du fil (renseigné par le conseiller ou le responsable) et sa famille ; "
+        "« non renseigné » pour les fils sans motif.",
+    ),
     ("Satisfaction", "Moyenne des notes (1 à 5) données par les correspondants sur les réponses."),
 ]
 
@@ -280,7 +284,12 @@ def workbook_write(
     breakdowns = [("region", "Régions"), ("agency", "Agences"), ("team", "Équipes")]
     if scope.counsellor_level:
         breakdowns.append(("counsellor", "Conseillers"))
-    breakdowns += [("modality", "Modalités"), ("motif", "Motifs"), ("audience", "Publics")]
+    breakdowns += [
+        ("modality", "Modalités"),
+        ("motif_family", "Familles de motifs"),
+        ("motif", "Motifs"),
+        ("audience", "Publics"),
+    ]
     computed = {
         group: report_rows(period=period, group_by=group, scope=scope, rows=facts, today=today)
         for group, _title in [*breakdowns, ("day", "Jours")]

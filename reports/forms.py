@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 
+from answer_repository.models import Motif
 from backoffice.caseloads.models import Modality
 from backoffice.organisation.models import Agency, Region, Team
 
@@ -49,6 +50,16 @@ class ReportFilterSet(WagtailFilterSet):
     )
     modality = django_filters.ModelChoiceFilter(
         label=_("Modalité"), queryset=Modality.objects.all(), method=_keep
+    )
+    motif_family = django_filters.ModelChoiceFilter(
+        label=_("Famille de motifs"),
+        queryset=Motif.objects.filter(parent__isnull=True).order_by("name"),
+        method=_keep,
+    )
+    motif = django_filters.ModelChoiceFilter(
+        label=_("Motif"),
+        queryset=Motif.objects.filter(parent__isnull=False).select_related("parent"),
+        method=_keep,
     )
     audience = django_filters.ChoiceFilter(
         label=_("Public"), choices=Audience.choices, method=_keep
@@ -102,6 +113,8 @@ class ReportFilterSet(WagtailFilterSet):
             "agency_id": data["agency"].pk if data.get("agency") else None,
             "team_id": data["team"].pk if data.get("team") else None,
             "modality_id": data["modality"].pk if data.get("modality") else None,
+            "motif_family_id": data["motif_family"].pk if data.get("motif_family") else None,
+            "motif_id": data["motif"].pk if data.get("motif") else None,
             "audience": data.get("audience") or None,
         }
         return period, group_by, {k: v for k, v in filters.items() if v}

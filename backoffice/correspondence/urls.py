@@ -6,8 +6,6 @@ from . import views
 
 app_name = "correspondence"
 urlpatterns = [
-    path("threads/", views.thread_index, name="thread_index"),
-    path("threads/<int:pk>/", views.thread_view, name="thread"),
     path(
         "threads/<int:pk>/remote-images/",
         views.thread_remote_images,

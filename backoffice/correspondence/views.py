@@ -1,4 +1,8 @@
-"""The read-only thread view, the HTML frame of one message, attachments, the triage list.
+"""The HTML frame of one message, attachments, remote images, undistributed raw mails.
+
+The thread page itself is the inbox's (`inbox:thread`). These endpoints follow the same
+reading rule (`inbox_selectors.threads_readable_by`): a thread a counsellor opened through
+the person lookup shows its HTML and attachments too.
 
 Mail HTML is only ever shown through `message_html`: a document served with a CSP that
 forbids scripts and every remote load, inside an iframe sandboxed without scripts or
@@ -11,19 +15,17 @@ import re
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.organisation import access
-
-from . import routing, selectors
-from .models import Attachment, Message, Thread
+from . import inbox_selectors, selectors
+from .models import Attachment, Message
 from .services.display import thread_remote_images_allow
 
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -36,41 +38,20 @@ def _require(user, perm: str) -> None:
         raise PermissionDenied
 
 
-def thread_index(request):
-    _require(request.user, "correspondence.view_thread")
-    page = Paginator(selectors.threads_for(user=request.user), 50).get_page(request.GET.get("p"))
-    return TemplateResponse(
-        request, "correspondence/thread_index.html", {"page_obj": page, "title": _("Fils")}
-    )
-
-
-def thread_view(request, pk: int):
-    _require(request.user, "correspondence.view_thread")
-    try:
-        thread = selectors.thread_detail(user=request.user, pk=pk)
-    except Thread.DoesNotExist:
-        raise Http404 from None
-    context = {
-        "thread": thread,
-        "title": thread.subject or _("(sans objet)"),
-        "remote_allowed": selectors.thread_remote_images_allowed(thread=thread, user=request.user),
-        "has_remote_images": any(m.has_remote_images for m in thread.messages.all()),
-    }
-    if thread.status == Thread.Status.TRIAGE:
-        context["suggestions"] = routing.triage_suggestions(
-            address=thread.correspondent_address,
-            name=next((m.from_name for m in thread.messages.all() if m.from_name), ""),
-        )
-    return TemplateResponse(request, "correspondence/thread_view.html", context)
+def _readable_thread_ids(user):
+    return inbox_selectors.threads_readable_by(user=user).values("pk")
 
 
 @require_POST
 def thread_remote_images(request, pk: int):
     _require(request.user, "correspondence.view_thread")
-    thread = get_object_or_404(selectors.threads_for(user=request.user), pk=pk)
+    thread = get_object_or_404(inbox_selectors.threads_readable_by(user=request.user), pk=pk)
     thread_remote_images_allow(thread=thread, user=request.user)
     flash.success(request, _("Les images distantes de ce fil sont affichées (choix enregistré)."))
-    return redirect("correspondence:thread", pk=thread.pk)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("wagtailadmin_home")
+    return redirect(next_url)
 
 
 def _frame_csp(request, *, remote_allowed: bool) -> str:
@@ -90,7 +71,10 @@ def message_html(request, pk: int):
     """The sanitised HTML of one message, as a document for the sandboxed iframe."""
     _require(request.user, "correspondence.view_message")
     message = get_object_or_404(
-        access.scope_queryset(Message.objects.select_related("thread"), request.user), pk=pk
+        Message.objects.select_related("thread").filter(
+            thread_id__in=_readable_thread_ids(request.user)
+        ),
+        pk=pk,
     )
     remote_allowed = message.has_remote_images and selectors.thread_remote_images_allowed(
         thread=message.thread, user=request.user
@@ -140,7 +124,8 @@ class _SafeStored(str):
 def attachment_download(request, pk: int):
     _require(request.user, "correspondence.view_attachment")
     attachment = get_object_or_404(
-        access.scope_queryset(Attachment.objects.all(), request.user), pk=pk
+        Attachment.objects.filter(message__thread_id__in=_readable_thread_ids(request.user)),
+        pk=pk,
     )
     if not attachment.extracted or not attachment.file:
         raise Http404(_("Pièce gardée dans le courriel brut seulement."))
@@ -158,14 +143,11 @@ def attachment_download(request, pk: int):
 
 
 def triage_index(request):
-    _require(request.user, "correspondence.view_thread")
+    """Raw mails that became no thread (unparseable, oversized): the triage threads
+    themselves are in the team queue (`inbox:queue`, category "à trier")."""
+    _require(request.user, "correspondence.view_rawmail")
     context = {
-        "title": _("Tri"),
-        "threads": selectors.triage_threads_for(user=request.user)[:200],
-        "raw_mails": (
-            selectors.triage_raw_mails_for(user=request.user)[:200]
-            if request.user.has_perm("correspondence.view_rawmail")
-            else []
-        ),
+        "title": _("Courriels non distribués"),
+        "raw_mails": selectors.triage_raw_mails_for(user=request.user)[:200],
     }
     return TemplateResponse(request, "correspondence/triage_index.html", context)

@@ -1,6 +1,9 @@
-"""Wagtail registrations of correspondence: threads, triage, calendars, closure days, notices."""
+"""Wagtail registrations of correspondence: its URLs, calendars, closure days, notices.
 
-from django.urls import include, path, reverse, reverse_lazy
+The thread screens (inbox, team queue with the triage, thread page) are the inbox app's.
+"""
+
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -11,37 +14,6 @@ from . import sla_admin, urls
 @hooks.register("register_admin_urls")
 def register_correspondence_urls():
     return [path("correspondence/", include(urls, namespace="correspondence"))]
-
-
-class _PermMenuItem(MenuItem):
-    def __init__(self, *args, perm: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.perm = perm
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.perm)
-
-
-@hooks.register("register_admin_menu_item")
-def register_threads_menu_item():
-    return _PermMenuItem(
-        _("Fils"),
-        reverse_lazy("correspondence:thread_index"),
-        icon_name="mail",
-        order=200,
-        perm="correspondence.view_thread",
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_triage_menu_item():
-    return _PermMenuItem(
-        _("Tri du courrier"),
-        reverse_lazy("correspondence:triage"),
-        icon_name="warning",
-        order=210,
-        perm="correspondence.view_thread",
-    )
 
 
 @hooks.register("register_admin_viewset")

@@ -296,6 +296,20 @@ MAILNET_REPORTS_RATING_MAX_AGE_DAYS = _env_int("MAILNET_REPORTS_RATING_MAX_AGE_D
 # Above this many roll-up rows, the screen's workbook is built as a background export job.
 MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS = _env_int("MAILNET_REPORTS_SYNC_EXPORT_MAX_ROWS", 20000)
 
+# --- [privacy-archive] ---
+# Retention (privacy/services/retention.py): a known person's answered or closed threads are
+# erased this many months after the end of their follow-up (all assignments ended)...
+MAILNET_RETENTION_MONTHS_AFTER_FOLLOWUP = _env_int("MAILNET_RETENTION_MONTHS_AFTER_FOLLOWUP", 24)
+# ...and threads of unknown correspondents (triage) this many months after their last message.
+MAILNET_RETENTION_MONTHS_UNKNOWN = _env_int("MAILNET_RETENTION_MONTHS_UNKNOWN", 12)
+# The scheduled run applies its own dry run at once (otherwise an administrator confirms it).
+MAILNET_RETENTION_AUTO_APPLY = _env_bool("MAILNET_RETENTION_AUTO_APPLY", False)
+# Read audit: an alert when one user opens this many threads outside their caseload in a day.
+MAILNET_READ_ALERT_THRESHOLD = _env_int("MAILNET_READ_ALERT_THRESHOLD", 20)
+
+# [reports-scale] Days the nightly caseload snapshots are kept (those of month ends stay).
+MAILNET_REPORTS_CASELOAD_DAYS = _env_int("MAILNET_REPORTS_CASELOAD_DAYS", 62)
+
 # --- [inbox] outgoing mail (replies, appointments, proactive mail) ---
 # Attempts before a reply is marked failed on its thread.
 MAILNET_OUTGOING_MAX_ATTEMPTS = _env_int("MAILNET_OUTGOING_MAX_ATTEMPTS", 5)

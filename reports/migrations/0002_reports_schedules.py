@@ -1,7 +1,7 @@
 """[reports] django-q2 schedules: the nightly roll-up and the monthly exports (idempotent).
 
-The monthly one is a MONTHLY schedule (1st of the month, 05:00); an administrator may turn
-it into a cron schedule in django-q2's admin (cron needs the croniter package).
+The monthly one starts as a MONTHLY schedule (1st of the month, 05:00); migration 0004
+turns it into a cron schedule.
 """
 
 import datetime as dt

@@ -33,8 +33,8 @@ class DailyRollup(models.Model):
     team = _dimension("organisation.Team", _("équipe"))
     counsellor = _dimension("organisation.Counsellor", _("conseiller"))
     modality = _dimension("caseloads.Modality", _("modalité"))
-    # The answer repository's Motif is not wired to threads yet: kept as a bare integer.
-    motif_id = models.IntegerField(_("motif"), null=True, blank=True)
+    # The thread's motif (a precise motif or a family); its family is read from the motif.
+    motif = _dimension("answer_repository.Motif", _("motif"))
     audience = models.CharField(_("public"), max_length=10, choices=Audience.choices)
 
     received = models.PositiveIntegerField(_("reçus"), default=0)
@@ -72,6 +72,8 @@ class RollupDay(models.Model):
     day = models.DateField(_("jour"), unique=True)
     computed_at = models.DateTimeField(_("calculé le"))
     rows = models.PositiveIntegerField(_("lignes"), default=0)
+    # True once the caseloads of the day are in CaseloadDay (reports count them there).
+    caseload = models.BooleanField(_("portefeuilles relevés"), default=False)
 
     class Meta:
         ordering = ["-day"]
@@ -80,3 +82,29 @@ class RollupDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y}"
+
+
+class CaseloadDay(models.Model):
+    """The caseloads of one day: open referent assignments of jobseekers per counsellor and
+    modality, taken by the nightly roll-up. Reports whose period ends on such a day count
+    their "jobseekers in caseload" here instead of over every assignment; the snapshots
+    of month ends are kept, the others for MAILNET_REPORTS_CASELOAD_DAYS days."""
+
+    day = models.DateField(_("jour"))
+    region = _dimension("organisation.Region", _("région"))
+    agency = _dimension("organisation.Agency", _("agence"))
+    team = _dimension("organisation.Team", _("équipe"))
+    counsellor = _dimension("organisation.Counsellor", _("conseiller"))
+    modality = _dimension("caseloads.Modality", _("modalité"))
+    jobseekers = models.PositiveIntegerField(_("demandeurs d'emploi"), default=0)
+
+    class Meta:
+        verbose_name = _("portefeuilles du jour")
+        verbose_name_plural = _("portefeuilles du jour")
+        indexes = [
+            models.Index(fields=["day", "region"], name="caseload_day_region"),
+            models.Index(fields=["day", "agency"], name="caseload_day_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} – {self.counsellor_id or '-'}"

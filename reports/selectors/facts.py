@@ -14,8 +14,8 @@ Definitions (also written in the workbooks' definitions sheet):
 - *unanswered at the end of the day*: threads whose last received mail before the end of
   the day came after their last reply;
 - a thread is counted for its current counsellor (and their current team), its agency and
-  region; its *modality* is the modality of the jobseeker's referent assignment that was
-  open on the day of the fact (none for employers and unknown senders);
+  region, and its current motif; its *modality* is the modality of the jobseeker's referent
+  assignment that was open on the day of the fact (none for employers and unknown senders);
 - holding notices and breaches are the SLA sweep's events of the day; new contacts are the
   contacts created that day; ratings are the satisfaction ratings given that day.
 """
@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import Q
 
 from backoffice.caseloads.models import Assignment, AssignmentKind
 from backoffice.correspondence.models import Message, ScheduledContact, SlaEvent, Thread
@@ -36,6 +37,7 @@ from backoffice.correspondence.sla import BusinessCalendar, business_hours_betwe
 from backoffice.organisation.models import Agency, ClosureDay, Counsellor
 
 from ..models import Audience, Rating
+from .backlog import backlog_counts
 
 UTC = dt.UTC
 IN_NORMAL = Q(direction=Message.Direction.INCOMING, kind=Message.Kind.NORMAL)
@@ -54,8 +56,9 @@ COUNTERS = (
 )
 
 
-@dataclass(frozen=True)
-class FactKey:
+class FactKey(NamedTuple):
+    """The dimensions of a fact (a tuple: made and hashed by the hundred thousand)."""
+
     region_id: int | None
     agency_id: int | None
     team_id: int | None
@@ -65,7 +68,7 @@ class FactKey:
     audience: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     received: int = 0
     answered: int = 0
@@ -154,30 +157,49 @@ def _audience(jobseeker_id, employer_id) -> str:
     return Audience.UNKNOWN
 
 
-THREAD_FIELDS = ("agency_id", "counsellor_id", "jobseeker_id", "employer_id")
+THREAD_FIELDS = ("agency_id", "counsellor_id", "jobseeker_id", "employer_id", "motif_id")
 
 
 def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
     """Every counter of `day`, keyed by region, agency, team, counsellor, modality, motif and
     audience; `agency_ids` narrows to some agencies (None: the whole country).
 
-    A fixed number of queries whatever the volume; the rest is done in Python.
+    The day's activity (`day_flow_facts`) and the threads unanswered at its end
+    (`backlog_counts`, grouped in the database) in a fixed number of queries.
     """
     agencies = agencies_info(agency_ids)
+    facts = day_flow_facts(day=day, agency_ids=agency_ids, agencies=agencies)
+    time_zones = {info.calendar.time_zone for info in agencies.values()}
+    for *key, threads in backlog_counts(day=day, time_zones=time_zones, agency_ids=agency_ids):
+        facts[FactKey(*key)].unanswered_end += threads
+    return dict(facts)
+
+
+def day_flow_facts(
+    *, day: dt.date, agency_ids=None, agencies: dict[int, AgencyInfo] | None = None
+) -> defaultdict[FactKey, Facts]:
+    """The counters of what happened on `day` (mail received, replies, SLA events, ratings,
+    new contacts): everything but the backlog at the end of the day.
+
+    A fixed number of queries, each reading one day's worth of rows (the replies' thread
+    histories apart); the rest is done in Python.
+    """
+    if agencies is None:
+        agencies = agencies_info(agency_ids)
     lo, hi = _window(day)
 
     def in_scope(qs, path="thread__agency_id"):
         return qs if agency_ids is None else qs.filter(**{f"{path}__in": agency_ids})
 
-    # Raw material, each as (thread fields..., moment[, extra]).
-    received = in_scope(
-        Message.objects.filter(IN_NORMAL, received_at__gte=lo, received_at__lt=hi)
-    ).values_list("thread_id", "received_at")
-    replied_threads = set(
-        in_scope(
-            Message.objects.filter(OUT_NORMAL, received_at__gte=lo, received_at__lt=hi)
-        ).values_list("thread_id", flat=True)
-    )
+    # Raw material, each as (thread id, moment[, extra]); mail of the window in one pass.
+    received, replied_threads = [], set()
+    for thread_id, direction, moment in in_scope(
+        Message.objects.filter(IN_NORMAL | OUT_NORMAL, received_at__gte=lo, received_at__lt=hi)
+    ).values_list("thread_id", "direction", "received_at"):
+        if direction == Message.Direction.INCOMING:
+            received.append((thread_id, moment))
+        else:
+            replied_threads.add(thread_id)
     events = in_scope(
         SlaEvent.objects.filter(
             kind__in=[SlaEvent.Kind.HOLDING_NOTICE, SlaEvent.Kind.BREACH], at__gte=lo, at__lt=hi
@@ -191,14 +213,14 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         ScheduledContact.objects.filter(created_at__gte=lo, created_at__lt=hi),
         "counsellor__agency_id",
     ).values_list(
-        "counsellor_id", "counsellor__agency_id", "jobseeker_id", "employer_id", "created_at"
+        "counsellor_id",
+        "counsellor__agency_id",
+        "jobseeker_id",
+        "employer_id",
+        "thread__motif_id",
+        "created_at",
     )
-    received, events, ratings, contacts = (
-        list(received),
-        list(events),
-        list(ratings),
-        list(contacts),
-    )
+    events, ratings, contacts = list(events), list(ratings), list(contacts)
 
     # Replies: walk each replied thread's history up to the end of the window.
     history: dict[int, list[tuple]] = defaultdict(list)
@@ -216,43 +238,9 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
             if direction == Message.Direction.INCOMING:
                 wait_start = wait_start or moment
             elif wait_start is not None:
-                replies.append((thread_id, wait_start, moment))
+                if moment >= lo:
+                    replies.append((thread_id, wait_start, moment))
                 wait_start = None
-
-    # Unanswered at the end of the day, one query per time zone (a handful in France).
-    unanswered = []
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for info in agencies.values():
-        by_tz[info.calendar.time_zone].append(info.id)
-    for tz_name, ids in by_tz.items():
-        cutoff = dt.datetime.combine(
-            day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(tz_name)
-        )
-        threads = (
-            Thread.objects.filter(agency_id__in=ids)
-            .annotate(
-                last_in=Max(
-                    "messages__received_at",
-                    filter=Q(
-                        messages__direction=Message.Direction.INCOMING,
-                        messages__kind=Message.Kind.NORMAL,
-                        messages__received_at__lt=cutoff,
-                    ),
-                ),
-                last_out=Max(
-                    "messages__received_at",
-                    filter=Q(
-                        messages__direction=Message.Direction.OUTGOING,
-                        messages__kind=Message.Kind.NORMAL,
-                        messages__received_at__lt=cutoff,
-                    ),
-                ),
-            )
-            .filter(last_in__isnull=False)
-            .filter(Q(last_out__isnull=True) | Q(last_out__lt=F("last_in")))
-            .values_list("pk", flat=True)
-        )
-        unanswered.extend(threads)
 
     # Dimensions of every thread and counsellor touched, in two queries.
     thread_ids = (
@@ -260,7 +248,6 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         | {t for t, _s, _r in replies}
         | {t for t, _a, _k in events}
         | {t for t, _c, _s in ratings}
-        | set(unanswered)
     )
     threads = {
         row[0]: row[1:]
@@ -272,9 +259,9 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         {t[2] for t in threads.values() if t[2]} | {c[2] for c in contacts if c[2]}
     )
 
-    facts: dict[FactKey, Facts] = defaultdict(Facts)
+    facts: defaultdict[FactKey, Facts] = defaultdict(Facts)
 
-    def key_for(agency_id, counsellor_id, jobseeker_id, employer_id) -> FactKey:
+    def key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id) -> FactKey:
         info = agencies[agency_id]
         return FactKey(
             info.region_id,
@@ -282,15 +269,13 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
             teams.get(counsellor_id),
             counsellor_id,
             modalities.at(jobseeker_id, day),
-            None,
+            motif_id,
             _audience(jobseeker_id, employer_id),
         )
 
-    def thread_fact(thread_id, moment=None) -> Facts | None:
+    def thread_fact(thread_id, moment) -> Facts | None:
         agency_id, *rest = threads[thread_id]
-        if agency_id not in agencies:
-            return None
-        if moment is not None and agencies[agency_id].day_of(moment) != day:
+        if agency_id not in agencies or agencies[agency_id].day_of(moment) != day:
             return None
         return facts[key_for(agency_id, *rest)]
 
@@ -316,10 +301,8 @@ def day_facts(*, day: dt.date, agency_ids=None) -> dict[FactKey, Facts]:
         if (fact := thread_fact(thread_id, moment)) is not None:
             fact.ratings += 1
             fact.rating_sum += score
-    for thread_id in unanswered:
-        if (fact := thread_fact(thread_id)) is not None:
-            fact.unanswered_end += 1
-    for counsellor_id, agency_id, jobseeker_id, employer_id, moment in contacts:
+    for counsellor_id, agency_id, jobseeker_id, employer_id, motif_id, moment in contacts:
         if agency_id in agencies and agencies[agency_id].day_of(moment) == day:
-            facts[key_for(agency_id, counsellor_id, jobseeker_id, employer_id)].new_contacts += 1
-    return dict(facts)
+            key = key_for(agency_id, counsellor_id, jobseeker_id, employer_id, motif_id)
+            facts[key].new_contacts += 1
+    return facts

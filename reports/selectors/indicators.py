@@ -7,20 +7,24 @@ computed live with `day_facts`, so the same definitions hold everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from answer_repository.models import Motif
 from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
 from backoffice.organisation.models import Agency, Counsellor, Region, Team
 
-from ..models import Audience, DailyRollup, RollupDay
+from ..models import Audience, CaseloadDay, DailyRollup, RollupDay
 from ..periods import Period
 from .facts import COUNTERS, FactKey, Facts, day_facts
 from .scope import ReportScope
@@ -31,6 +35,7 @@ GROUP_LABELS = {
     "team": _("Équipe"),
     "counsellor": _("Conseiller"),
     "modality": _("Modalité de suivi"),
+    "motif_family": _("Famille de motifs"),
     "motif": _("Motif"),
     "audience": _("Public"),
     "day": _("Jour"),
@@ -46,12 +51,20 @@ KEY_FIELDS = {
     "audience": "audience",
 }
 NOT_SET = _("non renseigné")
-MOTIF_NOT_WIRED = _("non renseigné (motifs pas encore reliés aux fils)")
 
 
-@dataclass(frozen=True)
-class FactRow:
-    """One (day, key) line of facts, from the roll-up or live."""
+def motif_families() -> dict[int, int]:
+    """Each motif's family: a precise motif's parent, a family itself (one small query)."""
+    return {pk: parent or pk for pk, parent in Motif.objects.values_list("pk", "parent_id")}
+
+
+def motif_family_members(family_id: int) -> list[int]:
+    """The family and its precise motifs: what a filter on a family keeps."""
+    return [pk for pk, family in motif_families().items() if family == family_id]
+
+
+class FactRow(NamedTuple):
+    """One (day, key) line of facts, from the roll-up or live (a tuple: cheap to make)."""
 
     day: dt.date
     key: FactKey
@@ -151,22 +164,33 @@ NO_KEY = FactKey(None, None, None, None, None, None, "")
 
 
 def _rollup_rows(
-    days: list[dt.date], last_day: dt.date, scope: ReportScope, extra: Q
+    days: list[dt.date], last_day: dt.date, scope: ReportScope, extra: Q, daily_backlog: bool
 ) -> Iterator[FactRow]:
-    """Rows with activity of every day, every row of the last day, and one backlog total
-    per other day (backlog-only rows are most rows of a day, and only the last one counts)."""
+    """Rows with activity of every day, every row of the last day, and (`daily_backlog`)
+    one backlog total per other day: backlog-only rows are most rows of a day, and only the
+    last day's count for a period; the days' totals only serve the "day" grouping."""
     if not days:
         return
-    scoped = DailyRollup.objects.filter(day__in=days).filter(scope.agency_filter()).filter(extra)
-    qs = scoped.filter(Q(flow=True) | Q(day=last_day))
-    for values in qs.values_list(*ROLLUP_FIELDS).iterator(chunk_size=5000):
-        day, *key_values = values[:8]
-        counts = values[8:-1]
-        facts = Facts(*counts, response_hours=values[-1] or [])
-        yield FactRow(day, FactKey(*key_values), facts)
+    scoped = DailyRollup.objects.filter(scope.rollup_filter()).filter(extra)
+    # Two reads rather than one with an OR: each follows its index (flow rows by day, a day).
+    earlier = [d for d in days if d != last_day]
+    parts = [scoped.filter(day=last_day)] if last_day in days else []
+    if earlier:
+        parts.insert(0, scoped.filter(flow=True, day__in=earlier))
+    for qs in parts:
+        for values in _raw_values(qs.values_list(*ROLLUP_FIELDS)):
+            day, *key_values = values[:8]
+            if isinstance(day, str):  # SQLite hands dates back as text
+                day = dt.date.fromisoformat(day)
+            hours = values[-1]
+            # Decoded only where there are some: most rows hold "[]" (or a decoded list).
+            if isinstance(hours, str):
+                hours = json.loads(hours) if hours != "[]" else []
+            yield FactRow(day, FactKey(*key_values), Facts(*values[8:-1], response_hours=hours))
+    if not daily_backlog or not earlier:
+        return
     backlog = (
-        scoped.filter(flow=False)
-        .exclude(day=last_day)
+        scoped.filter(flow=False, day__in=earlier)
         .values_list("day")
         .annotate(total=Sum("unanswered_end"))
         .order_by()
@@ -175,8 +199,32 @@ def _rollup_rows(
         yield FactRow(day, NO_KEY, Facts(unanswered_end=total or 0), backlog_only=True)
 
 
-def _key_matches(key: FactKey, extra_filters: dict) -> bool:
-    return all(getattr(key, name) == value for name, value in extra_filters.items())
+def _raw_values(qs, chunk: int = 20_000) -> Iterator[tuple]:
+    """The rows of a values_list queryset straight from the cursor, without the ORM's
+    per-row converters (a month of a region is some 60,000 roll-up rows, a third of the
+    time of a report screen); the caller converts the two columns that need it."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk):
+            yield from batch
+
+
+def _key_filters(filters: dict) -> tuple[Q, Callable[[FactKey], bool]]:
+    """The key filters as a Q on the roll-up and as a test of a live key. `motif_family_id`
+    keeps the family and its precise motifs; every other name is a key field's value."""
+    equal = {k: v for k, v in filters.items() if k != "motif_family_id"}
+    members = None
+    if filters.get("motif_family_id"):
+        members = set(motif_family_members(filters["motif_family_id"]))
+    q = Q(**equal) & (Q(motif_id__in=members) if members is not None else Q())
+
+    def matches(key: FactKey) -> bool:
+        if members is not None and key.motif_id not in members:
+            return False
+        return all(getattr(key, name) == value for name, value in equal.items())
+
+    return q, matches
 
 
 def fact_rows(
@@ -185,10 +233,14 @@ def fact_rows(
     scope: ReportScope,
     filters: dict | None = None,
     today: dt.date | None = None,
+    daily_backlog: bool = True,
 ) -> Iterator[FactRow]:
     """Every (day, key) of the period within the scope; `filters` maps key fields
-    (region_id, agency_id, modality_id, audience...) to the one value they must have."""
+    (region_id, agency_id, modality_id, motif_id, audience...) to the one value they must
+    have, and `motif_family_id` to a family whose motifs are kept. Without `daily_backlog`,
+    days before the last carry no backlog (only the "day" grouping shows one per day)."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    key_q, key_matches = _key_filters(filters)
     today = today or timezone.localdate()
     days = [d for d in period.days if d <= today]
     rolled = set(
@@ -197,13 +249,13 @@ def fact_rows(
         )
     )
     last_day = min(period.end, today)
-    yield from _rollup_rows(sorted(rolled), last_day, scope, Q(**filters))
+    yield from _rollup_rows(sorted(rolled), last_day, scope, key_q, daily_backlog)
     live_days = [d for d in days if d not in rolled]
     if live_days:
         agency_ids = scope.agency_ids_or_none()
         for day in live_days:
             for key, facts in day_facts(day=day, agency_ids=agency_ids).items():
-                if _key_matches(key, filters):
+                if key_matches(key):
                     yield FactRow(day, key, facts)
 
 
@@ -225,6 +277,8 @@ def _labels(group_by: str, keys: Iterable) -> dict:
         }
     if group_by == "modality":
         return {m.pk: m.name for m in Modality.objects.filter(pk__in=ids)}
+    if group_by in ("motif", "motif_family"):
+        return dict(Motif.objects.filter(pk__in=ids).values_list("pk", "name"))
     if group_by == "audience":
         return dict(Audience.choices)
     if group_by == "day":
@@ -248,6 +302,26 @@ CASELOAD_PATHS = {
     "counsellor": "counsellor_id",
     "modality": "modality_id",
 }
+SNAPSHOT_COLUMNS = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id")
+
+
+def caseload_counts(*, end: dt.date, scope: ReportScope, filters: dict, group_by: str) -> dict:
+    """Jobseekers in caseload on `end` per value of `group_by` (or {"total": n}): from the
+    nightly snapshot of that day when there is one, else over the assignments."""
+    if RollupDay.objects.filter(day=end, caseload=True).exists():
+        snapshot = CaseloadDay.objects.filter(day=end).filter(scope.rollup_filter())
+        snapshot = snapshot.filter(**{k: filters[k] for k in SNAPSHOT_COLUMNS if filters.get(k)})
+        if group_by == "total":
+            return {"total": snapshot.aggregate(n=Sum("jobseekers"))["n"] or 0}
+        column = KEY_FIELDS[group_by]
+        return dict(snapshot.values_list(column).annotate(n=Sum("jobseekers")).order_by())
+    caseloads = _narrow(_open_referent_assignments(end, scope), filters, "counsellor__agency")
+    path = CASELOAD_PATHS.get(group_by)
+    if path is None:
+        return {"total": caseloads.count()}
+    return dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+
+
 COUNSELLOR_PATHS = {
     "region": "agency__region_id",
     "agency": "agency_id",
@@ -281,6 +355,7 @@ def report_rows(
     grouped: dict[object, ReportRow] = {}
     answering: dict[object, set] = defaultdict(set)
     last_day = min(period.end, today or timezone.localdate())
+    families = motif_families() if group_by == "motif_family" else {}
     for row in rows:
         if row.backlog_only:
             if group_by == "day":
@@ -291,6 +366,8 @@ def report_rows(
             key = "total"
         elif group_by == "day":
             key = row.day
+        elif group_by == "motif_family":
+            key = families.get(row.key.motif_id)
         else:
             key = getattr(row.key, KEY_FIELDS[group_by])
         report_row = grouped.get(key)
@@ -304,14 +381,7 @@ def report_rows(
     filters = filters or {}
     wants_caseload = group_by in CASELOAD_PATHS or group_by == "total"
     if wants_caseload and filters.get("audience") in (None, "", Audience.JOBSEEKERS):
-        caseloads = _open_referent_assignments(period.end, scope)
-        caseloads = _narrow(caseloads, filters, "counsellor__agency")
-        path = CASELOAD_PATHS.get(group_by)
-        if path is None:
-            total = caseloads.count()
-            counts = {"total": total}
-        else:
-            counts = dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+        counts = caseload_counts(end=period.end, scope=scope, filters=filters, group_by=group_by)
         for key, count in counts.items():
             if count and key not in grouped and group_by != "modality":
                 grouped[key] = ReportRow(key=key, label="")
@@ -332,8 +402,6 @@ def report_rows(
     for key, row in grouped.items():
         if group_by == "total":
             row.label = str(GROUP_LABELS["total"])
-        elif group_by == "motif" and key is None:
-            row.label = str(MOTIF_NOT_WIRED)
         else:
             row.label = str(labels.get(key, NOT_SET))
     if group_by == "day":
@@ -375,7 +443,7 @@ def counsellors_to_support(
         )
     }
     result = []
-    for counsellor in active_counsellors(scope).select_related("user", "agency", "team"):
+    for counsellor in active_counsellors(scope).select_related("user", "agency", "team__agency"):
         row = by_counsellor.get(counsellor.pk)
         if row is None or not row.answered:
             result.append(

@@ -15,7 +15,16 @@ from backoffice.organisation import roles
 from backoffice.organisation.access import scope_for
 from backoffice.organisation.models import Agency, Region
 
-GROUPINGS_ALL = ["region", "agency", "team", "counsellor", "modality", "motif", "audience"]
+GROUPINGS_ALL = [
+    "region",
+    "agency",
+    "team",
+    "counsellor",
+    "modality",
+    "motif_family",
+    "motif",
+    "audience",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,17 @@ class ReportScope:
             return Q(**{f"{agency}__in": self.agency_ids})
         if self.region_ids:
             return Q(**{f"{region}__in": self.region_ids})
+        return Q(pk__in=[])
+
+    def rollup_filter(self) -> Q:
+        """A Q narrowing the roll-up (or any model with region and agency columns) to this
+        scope, on its own columns: no join to the agencies."""
+        if self.everything:
+            return Q()
+        if self.agency_ids:
+            return Q(agency_id__in=self.agency_ids)
+        if self.region_ids:
+            return Q(region_id__in=self.region_ids)
         return Q(pk__in=[])
 
     def agency_ids_or_none(self):

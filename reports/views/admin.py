@@ -122,8 +122,16 @@ class IndicatorsReportView(ScopedReportMixin, ReportView):
 
     @cached_property
     def fact_list(self):
-        period, _group_by, filters = self.parameters
-        return list(fact_rows(period=period, scope=self.report_scope, filters=filters))
+        period, group_by, filters = self.parameters
+        # The chart of days shows volumes only: the backlog of each day is for "day" rows.
+        return list(
+            fact_rows(
+                period=period,
+                scope=self.report_scope,
+                filters=filters,
+                daily_backlog=group_by == "day",
+            )
+        )
 
     def get_queryset(self):
         return DailyRollup.objects.none()
@@ -251,7 +259,7 @@ def workbook_view(request):
     period, _group_by, _filters = filterset.report_parameters()
     size = (
         DailyRollup.objects.filter(day__gte=period.start, day__lte=period.end)
-        .filter(scope.agency_filter())
+        .filter(scope.rollup_filter())
         .count()
     )
     region = agency = None

@@ -93,7 +93,7 @@ def test_hostile_html_mails_run_nothing_and_fetch_nothing_outside_but_cid_images
     page.on("request", lambda request: requests.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     login(page, live_server, hostile_thread.counsellor.user)
-    page.goto(live_server.url + reverse("correspondence:thread", args=[hostile_thread.pk]))
+    page.goto(live_server.url + reverse("inbox:thread", args=[hostile_thread.pk]))
     frames = page.locator("iframe.mail-html")
     assert frames.count() == len(HOSTILE) + 1
     for index in range(frames.count()):

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
+from answer_repository.models import Motif
 from backoffice.correspondence.models import Message, SlaEvent
 from backoffice.organisation import roles
 from reports.periods import Period
@@ -50,6 +51,8 @@ def week(db):
     t5 c3/unknown sender: in Sat 10:00, never answered.
     Contact: c1 for j1, created Wed 11. Ratings: t1's reply 4 (Tue), t3's reply 2 (Fri).
     Caseloads on Sunday 15: c1 j1+j2, c2 j4, c3 j3 (j5 left c1 on 1 March).
+    Motifs: t1 "Prise de rendez-vous" and t4 "Report" (family "Rendez-vous"), t3
+    "Financement" (family "Formation"); t2 and t5 have none.
 
     Week, all:   received 6, answered 3, within 2 (66.7 %), unanswered at end 2 (t2, t5),
                  median 42, p90 100, holding 1, breach 1, contacts 1, caseload 4,
@@ -81,8 +84,13 @@ def week(db):
         jobseeker=j5, counsellor=c1, modality=modality("SUIVI"), ends_on=dt.date(2026, 3, 1)
     )
     employer = EmployerFactory()
+    rdv = Motif.objects.create(code="rdv", name="Rendez-vous")
+    rdv_prise = Motif.objects.create(code="rdv-prise", name="Prise de rendez-vous", parent=rdv)
+    rdv_report = Motif.objects.create(code="rdv-report", name="Report", parent=rdv)
+    form = Motif.objects.create(code="form", name="Formation")
+    form_fin = Motif.objects.create(code="form-fin", name="Financement", parent=form)
 
-    t1 = ThreadFactory(agency=a1, counsellor=c1, jobseeker=j1)
+    t1 = ThreadFactory(agency=a1, counsellor=c1, jobseeker=j1, motif=rdv_prise)
     incoming(t1, "2026-03-09 10:00")
     incoming(t1, "2026-03-09 11:00")
     r1 = reply(t1, "2026-03-10 10:00")
@@ -91,11 +99,11 @@ def week(db):
     incoming(t2, "2026-03-10 09:00")
     incoming(t2, "2026-03-10 09:30", kind=Message.Kind.AUTO_REPLY)
     reply(t2, "2026-03-16 09:00")
-    t3 = ThreadFactory(agency=a1, counsellor=c2, employer=employer)
+    t3 = ThreadFactory(agency=a1, counsellor=c2, employer=employer, motif=form_fin)
     incoming(t3, "2026-03-11 14:00")
     r3 = reply(t3, "2026-03-13 08:00")
     incoming(t3, "2026-03-13 08:05", kind=Message.Kind.BOUNCE)
-    t4 = ThreadFactory(agency=a2, counsellor=c3, jobseeker=j3)
+    t4 = ThreadFactory(agency=a2, counsellor=c3, jobseeker=j3, motif=rdv_report)
     incoming(t4, "2026-03-09 08:00")
     reply(t4, "2026-03-13 12:00")
     sla_event(t4, SlaEvent.Kind.HOLDING_NOTICE, "2026-03-12 08:00")
@@ -117,6 +125,9 @@ def week(db):
         c4=c4,
         guide=guide,
         renforce=renforce,
+        motifs=SimpleNamespace(
+            rdv=rdv, rdv_prise=rdv_prise, rdv_report=rdv_report, form=form, form_fin=form_fin
+        ),
         threads=[t1, t2, t3, t4, t5],
         replies=[r1, r3],
     )

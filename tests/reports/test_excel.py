@@ -35,12 +35,24 @@ def test_workbook_sheets_formats_and_definitions(week, after_week, tmp_path):
         "Équipes",
         "Conseillers",
         "Modalités",
+        "Familles de motifs",
         "Motifs",
         "Publics",
         "Jours",
         "À accompagner",
         "Définitions",
     ]
+    motifs = [(row[0].value, row[1].value) for row in book["Motifs"].iter_rows(min_row=2)]
+    assert motifs == [
+        ("Financement", 1),
+        ("Prise de rendez-vous", 2),
+        ("Report", 1),
+        ("non renseigné", 2),
+    ]
+    families = [
+        (row[0].value, row[1].value) for row in book["Familles de motifs"].iter_rows(min_row=2)
+    ]
+    assert families == [("Formation", 1), ("Rendez-vous", 3), ("non renseigné", 2)]
     summary = book["Synthèse"]
     assert len(summary._charts) == 2  # native bar and line charts
     regions = book["Régions"]

@@ -2,23 +2,31 @@
 
 import datetime as dt
 import statistics
+from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
 from django_q.models import Schedule
 
 from backoffice.correspondence.models import Message, Thread
 from backoffice.correspondence.services.deadlines import agency_calendar
 from backoffice.correspondence.sla import business_hours_between
-from reports.models import DailyRollup, RollupDay
+from backoffice.organisation.models import Territory
+from reports.models import CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
-from reports.selectors import ReportScope, report_rows, report_totals
-from reports.services.rollups import rollup_day_recompute
+from reports.selectors import ReportScope, day_facts, report_rows, report_totals
+from reports.selectors.backlog import backlog_sql
+from reports.selectors.indicators import caseload_counts
+from reports.services.rollups import caseload_snapshots_purge, rollup_day_recompute
 from reports.tasks import reports_nightly
+from tests.factories import AgencyFactory
 
 from .conftest import WEEK
-from .factories import incoming, paris, reply
+from .factories import MessageFactory, ThreadFactory, incoming, paris, reply
 
 pytestmark = pytest.mark.django_db
 NATIONAL = ReportScope.national()
@@ -129,7 +137,6 @@ def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
     assert Schedule.objects.filter(
         name="mailnet-reports-nightly", func="reports.tasks.reports_nightly"
     ).exists()
-    assert Schedule.objects.filter(name="mailnet-reports-monthly-exports").exists()
     with time_machine.travel(paris("2026-03-14 02:30"), tick=False):
         reports_nightly()
     assert sorted(RollupDay.objects.values_list("day", flat=True)) == [
@@ -137,3 +144,114 @@ def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
         dt.date(2026, 3, 12),
         dt.date(2026, 3, 13),
     ]
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def three_time_zones(db):
+    """Wednesday 11 March 2026 ends at 20:00 UTC in La Réunion (UTC+4), 23:00 UTC in Paris
+    (UTC+1) and 04:00 UTC on the 12th in Guadeloupe (UTC-4): the hours between the ends of
+    the day are counted in each agency's own time zone.
+
+    Paris P1: in 23:30 local (22:30 UTC)                       -> waits at the end of the day
+    Paris P2: in Sunday 8, never answered                        -> waits
+    Paris P3: in Sunday 8, reply 22:00 local (21:00 UTC)         -> answered
+    Réunion R: in 01:00 local on the 12th (21:00 UTC on the 11th) -> not yet on the 11th
+    Guadeloupe G1: in 06:00 local, reply 23:00 local (03:00 UTC)  -> answered
+    Guadeloupe G2: in 23:30 local (03:30 UTC on the 12th)         -> waits
+    """
+    paris_agency = AgencyFactory()
+    reunion = AgencyFactory(territory=Territory.REUNION, time_zone="Indian/Reunion")
+    guadeloupe = AgencyFactory(territory=Territory.GUADELOUPE, time_zone="America/Guadeloupe")
+    threads = {}
+    for name, agency, items in [
+        ("P1", paris_agency, [("in", "2026-03-11 22:30")]),
+        ("P2", paris_agency, [("in", "2026-03-08 10:00")]),
+        ("P3", paris_agency, [("in", "2026-03-08 10:00"), ("out", "2026-03-11 21:00")]),
+        ("R", reunion, [("in", "2026-03-11 21:00")]),
+        ("G1", guadeloupe, [("in", "2026-03-11 10:00"), ("out", "2026-03-12 03:00")]),
+        ("G2", guadeloupe, [("in", "2026-03-12 03:30")]),
+    ]:
+        thread = threads[name] = ThreadFactory(agency=agency)
+        for direction, when in items:
+            MessageFactory(thread=thread, direction=direction, received_at=_utc(when))
+    return SimpleNamespace(paris=paris_agency, reunion=reunion, guadeloupe=guadeloupe)
+
+
+def test_end_of_day_backlog_is_counted_in_each_agency_time_zone(three_time_zones):
+    day = dt.date(2026, 3, 11)
+    zones = three_time_zones
+    expected = {zones.paris.pk: 2, zones.guadeloupe.pk: 1}
+
+    live = defaultdict(int)
+    for key, facts in day_facts(day=day).items():
+        live[key.agency_id] += facts.unanswered_end
+    assert {k: v for k, v in live.items() if v} == expected
+
+    rollup_day_recompute(day=day)
+    stored = dict(
+        DailyRollup.objects.filter(day=day)
+        .values_list("agency_id")
+        .annotate(n=Sum("unanswered_end"))
+        .filter(n__gt=0)
+    )
+    assert stored == expected
+    # An agency's own scope gives the same count.
+    only_guadeloupe = day_facts(day=day, agency_ids=[zones.guadeloupe.pk])
+    assert sum(f.unanswered_end for f in only_guadeloupe.values()) == 1
+
+
+def test_backlog_query_has_one_parameter_per_placeholder():
+    sql, params = backlog_sql(
+        day=dt.date(2026, 3, 11),
+        time_zones={"Europe/Paris", "Indian/Reunion", "America/Guadeloupe"},
+        agency_ids=[1, 2],
+    )
+    assert sql.count("%s") == len(params)
+
+
+def test_monthly_exports_run_on_a_cron_schedule_on_the_first_at_five(db):
+    schedule = Schedule.objects.get(name="mailnet-reports-monthly-exports")
+    assert (schedule.schedule_type, schedule.cron) == (Schedule.CRON, "0 5 1 * *")
+    assert schedule.func == "reports.tasks.reports_monthly_exports"
+    local = timezone.localtime(schedule.next_run)
+    assert (local.day, local.hour, local.minute) == (1, 5, 0)
+    # What django-q2 computes after each run (croniter): the 1st of the next month, 05:00.
+    with time_machine.travel(paris("2026-01-31 12:00"), tick=False):
+        following = timezone.localtime(schedule.calculate_next_run())
+    assert following == paris("2026-02-01 05:00")
+
+
+def test_caseload_snapshot_gives_the_same_caseloads_as_the_assignments(week, after_week):
+    end = WEEK.end
+    live = {
+        group: caseload_counts(end=end, scope=NATIONAL, filters={}, group_by=group)
+        for group in ("total", "region", "agency", "team", "counsellor", "modality")
+    }
+    assert live["total"] == {"total": 4}
+
+    rollup_day_recompute(day=end)
+
+    assert CaseloadDay.objects.filter(day=end).exists()
+    for group, counts in live.items():
+        assert caseload_counts(end=end, scope=NATIONAL, filters={}, group_by=group) == counts
+    nord = ReportScope.for_region(week.nord)
+    guide = {"modality_id": week.guide.pk}
+    assert caseload_counts(end=end, scope=nord, filters=guide, group_by="total") == {"total": 2}
+    # A change after the snapshot shows in live figures of later days only.
+    assert report_totals(period=WEEK, scope=NATIONAL).caseload == 4
+
+
+def test_old_caseload_snapshots_are_purged_but_month_ends_stay(week, settings):
+    settings.MAILNET_REPORTS_CASELOAD_DAYS = 10
+    for day in (dt.date(2026, 1, 30), dt.date(2026, 1, 31), dt.date(2026, 3, 14)):
+        rollup_day_recompute(day=day)
+
+    caseload_snapshots_purge(today=dt.date(2026, 3, 20))
+
+    kept = set(CaseloadDay.objects.values_list("day", flat=True))
+    assert kept == {dt.date(2026, 1, 31), dt.date(2026, 3, 14)}
+    assert not RollupDay.objects.get(day=dt.date(2026, 1, 30)).caseload

@@ -169,7 +169,9 @@ def test_monthly_scheduled_exports_land_per_region(
     assert client.get(reverse("reports_exports:download", args=[sud.pk])).status_code == 404
     client.force_login(manager_a1)  # a manager reads their agency, not the regional file
     assert client.get(reverse("reports_exports:download", args=[nord.pk])).status_code == 404
-    assert export_jobs_purge(now=nord.expires_at + dt.timedelta(seconds=1)) == 2
+    sud.refresh_from_db()
+    last_expiry = max(nord.expires_at, sud.expires_at)  # built one after the other
+    assert export_jobs_purge(now=last_expiry + dt.timedelta(seconds=1)) == 2
     assert not ExportJob.objects.exists()
 
 
@@ -187,3 +189,27 @@ def test_large_workbook_becomes_a_background_job(
     assert response.status_code == 302 and response["Location"] == reverse("reports_exports:index")
     job = ExportJob.objects.get()
     assert (job.region, job.with_counsellors, job.state) == (week.nord, False, "done")
+
+
+def test_screen_breaks_down_and_filters_by_motif_family(client, week, after_week, pilot_nord):
+    response = get(
+        client, pilot_nord, "reports:indicators", {**WEEK_QUERY, "group_by": "motif_family"}
+    )
+    assert response.status_code == 200
+    rows = {row.label: row for row in response.context["object_list"]}
+    assert (rows["Rendez-vous"].received, rows["Formation"].received) == (2, 1)  # Nord only
+    filtered = get(
+        client,
+        pilot_nord,
+        "reports:indicators",
+        {**WEEK_QUERY, "group_by": "agency", "motif_family": week.motifs.rdv.pk},
+    )
+    (lille,) = filtered.context["object_list"]
+    assert (lille.label, lille.received, lille.answered) == ("59001 – Lille Centre", 2, 1)
+    motif = get(
+        client,
+        pilot_nord,
+        "reports:indicators",
+        {**WEEK_QUERY, "group_by": "motif", "motif": week.motifs.form_fin.pk},
+    )
+    assert [(r.label, r.received) for r in motif.context["object_list"]] == [("Financement", 1)]

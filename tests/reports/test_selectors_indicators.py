@@ -87,9 +87,51 @@ def test_week_by_audience_team_counsellor_and_motif(week, after_week):
     assert (c1.received, c1.answered, c1.unanswered_end, c1.new_contacts) == (3, 1, 1, 1)
     assert (c1.caseload, c1.per_100_jobseekers, c1.satisfaction) == (2, 150.0, 4.0)
     assert people[week.c4.pk].received == 0 and people[week.c4.pk].adoption_rate == 0.0
-    motifs = report_rows(period=WEEK, group_by="motif", scope=NATIONAL)
-    assert [(r.key, r.received) for r in motifs] == [(None, 6)]
-    assert "pas encore reliés" in motifs[0].label
+
+
+def test_week_by_motif_and_motif_family(week, after_week):
+    m = week.motifs
+    motifs = {r.key: r for r in report_rows(period=WEEK, group_by="motif", scope=NATIONAL)}
+    assert set(motifs) == {m.rdv_prise.pk, m.rdv_report.pk, m.form_fin.pk, None}
+    prise, report, fin, none = (
+        motifs[k] for k in (m.rdv_prise.pk, m.rdv_report.pk, m.form_fin.pk, None)
+    )
+    assert (prise.label, prise.received, prise.answered, prise.answered_within) == (
+        "Prise de rendez-vous",
+        2,
+        1,
+        1,
+    )
+    assert (report.received, report.answered, report.within_rate) == (1, 1, 0.0)
+    assert (report.holding_notices, report.breaches, report.median_hours) == (1, 1, 100.0)
+    assert (fin.received, fin.answered, fin.answered_within, fin.satisfaction) == (1, 1, 1, 2.0)
+    assert (none.label, none.received, none.answered, none.unanswered_end) == (
+        "non renseigné",
+        2,
+        0,
+        2,
+    )
+    families = {r.key: r for r in report_rows(period=WEEK, group_by="motif_family", scope=NATIONAL)}
+    assert set(families) == {m.rdv.pk, m.form.pk, None}
+    rdv = families[m.rdv.pk]
+    assert (rdv.label, rdv.received, rdv.answered, rdv.answered_within) == ("Rendez-vous", 3, 2, 1)
+    assert (rdv.median_hours, rdv.satisfaction) == (62.0, 4.0)
+    assert (families[m.form.pk].label, families[m.form.pk].received) == ("Formation", 1)
+    assert families[None].unanswered_end == 2
+
+
+def test_filters_by_motif_and_motif_family(week, after_week):
+    m = week.motifs
+    rdv = report_totals(period=WEEK, scope=NATIONAL, filters={"motif_family_id": m.rdv.pk})
+    assert (rdv.received, rdv.answered, rdv.breaches, rdv.unanswered_end) == (3, 2, 1, 0)
+    report = report_totals(period=WEEK, scope=NATIONAL, filters={"motif_id": m.rdv_report.pk})
+    assert (report.received, report.answered, report.breaches) == (1, 1, 1)
+    by_region = by_label(
+        report_rows(
+            period=WEEK, group_by="region", scope=NATIONAL, filters={"motif_family_id": m.rdv.pk}
+        )
+    )
+    assert (by_region["Région Nord"].received, by_region["Région Sud"].received) == (2, 1)
 
 
 def test_daily_series_and_end_of_day_stock(week, after_week):

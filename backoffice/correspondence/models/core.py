@@ -10,13 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.caseloads.models import Employer, Jobseeker
 from backoffice.organisation.models import Agency, Counsellor
 
+from .immutable import ImmutableContentMixin
 
-class RawMail(models.Model):
+
+class RawMail(ImmutableContentMixin, models.Model):
     """The exact bytes of one fetched mail, stored before anything is derived from them.
 
     Unique by sha256: the same mail fetched twice (or from two mailboxes) is one row.
-    Never updated after insert except its ingest bookkeeping.
+    Never updated after insert except its ingest bookkeeping; `data` only erased.
     """
+
+    immutable_content_field = "data"
 
     class State(models.TextChoices):
         PENDING = "pending", _("à traiter")
@@ -163,8 +167,9 @@ class SendState(models.TextChoices):
     FAILED = "failed", _("échec d'envoi")
 
 
-class Message(models.Model):
+class Message(ImmutableContentMixin, models.Model):
     SendState = SendState
+    immutable_content_field = "mime"
 
     class Direction(models.TextChoices):
         INCOMING = "in", _("reçu")

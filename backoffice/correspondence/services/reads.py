@@ -1,0 +1,42 @@
+"""[inbox] The read log: every opening of a thread page, by anyone, is recorded."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.organisation import access, roles
+
+from ..models import Thread, ThreadRead
+
+
+def reader_is_inside_caseload(*, thread: Thread, user) -> bool:
+    """True for the thread's counsellor, the counsellor it was delegated from, a manager
+    of its agency and an administrator: the readers whose reading is part of their job."""
+    scope = access.scope_for(user)
+    if scope.everything:
+        return True
+    if scope.counsellor_id and scope.counsellor_id in (
+        thread.counsellor_id,
+        thread.delegated_from_id,
+    ):
+        return True
+    return scope.role == roles.MANAGER and thread.agency_id in scope.agency_ids
+
+
+@transaction.atomic
+def thread_read_record(*, thread: Thread, user, via: str = ThreadRead.Via.OTHER) -> ThreadRead:
+    """Writes one ThreadRead for this opening of `thread` by `user` (who, when, how).
+
+    `outside_caseload` marks the readings the read audit counts (see
+    `reader_is_inside_caseload`). An unknown `via` is recorded as "other".
+    """
+    if via not in ThreadRead.Via.values:
+        via = ThreadRead.Via.OTHER
+    return ThreadRead.objects.create(
+        thread=thread,
+        user=user,
+        read_at=timezone.now(),
+        via=via,
+        outside_caseload=not reader_is_inside_caseload(thread=thread, user=user),
+    )
