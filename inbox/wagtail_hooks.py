@@ -176,13 +176,13 @@ def register_consultations_menu_item():
 
 # --- [inbox] outgoing: "Répondre" on the thread page, proactive mail, upcoming contacts ---
 class _WriterMenuItem(MenuItem):
-    """Shown to a counsellor who may write mail (and has an address to write from)."""
+    """Shown to a counsellor who may write mail (no query: the user's scope is cached).
+
+    A counsellor without a public address sees it too and is told so by the screen."""
 
     def is_shown(self, request):
-        from .views.compose import writing_counsellor
-
         return request.user.has_perm("correspondence.add_message") and bool(
-            writing_counsellor(request.user)
+            access.scope_for(request.user).counsellor_id
         )
 
 
