@@ -6,6 +6,7 @@ Each feature appends its own lines at the end of `urlpatterns`.
 from django.urls import path
 
 from .views import delegation
+from .views.compose import ComposeView, ContactsView, ReplyView, message_resend
 from .views.listing import InboxIndexView
 from .views.lookup import LookupView
 from .views.queue import QueueBulkView, TeamQueueView
@@ -32,4 +33,10 @@ urlpatterns = [
         delegation.ConsultationAnswerView.as_view(),
         name="consultation_answer",
     ),
+    # [inbox] outgoing: reply, proactive mail, upcoming contacts.
+    path("threads/<int:pk>/reply/", ReplyView.as_view(), name="reply"),
+    path("compose/", ComposeView.as_view(), name="compose"),
+    path("contacts/", ContactsView.as_view(), name="contacts"),
+    path("contacts/results/", ContactsView.as_view(results_only=True), name="contacts_results"),
+    path("messages/<int:pk>/resend/", message_resend, name="message_resend"),
 ]

@@ -172,3 +172,46 @@ def register_consultations_menu_item():
         icon_name="help",
         order=195,
     )
+
+
+# --- [inbox] outgoing: "Répondre" on the thread page, proactive mail, upcoming contacts ---
+class _WriterMenuItem(MenuItem):
+    """Shown to a counsellor who may write mail (no query: the user's scope is cached).
+
+    A counsellor without a public address sees it too and is told so by the screen."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("correspondence.add_message") and bool(
+            access.scope_for(request.user).counsellor_id
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_compose_menu_item():
+    return _WriterMenuItem(
+        _("Écrire à mes demandeurs d'emploi"),
+        reverse("inbox:compose"),
+        name="inbox-compose",
+        icon_name="edit",
+        order=196,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_contacts_menu_item():
+    return _WriterMenuItem(
+        _("Mes prochains contacts"),
+        reverse("inbox:contacts"),
+        name="inbox-contacts",
+        icon_name="date",
+        order=197,
+    )
+
+
+@hooks.register("inbox_thread_actions")
+def inbox_reply_action(request, thread):
+    from .views.compose import thread_repliable
+
+    if not thread_repliable(request.user, thread):
+        return []
+    return [ThreadAction(_("Répondre"), reverse("inbox:reply", args=[thread.pk]), "mail", 10)]

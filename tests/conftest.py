@@ -99,3 +99,64 @@ def _live_server_data(request, _serialized_migrated_data):
         if not Group.objects.exists():
             connection.creation.deserialize_db_from_string(_serialized_migrated_data)
     yield
+
+
+class SmtpRecorder:
+    """[inbox] What a real SMTP server on loopback received: one envelope per mail."""
+
+    def __init__(self):
+        import threading
+
+        self.envelopes = []
+        self.lock = threading.Lock()
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self):
+        from email import message_from_bytes, policy
+
+        with self.lock:
+            return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # aiosmtpd's start() cannot use port 0: pick a free one
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """[inbox] aiosmtpd on loopback, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SmtpRecorder()
+    recorder.port = _free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=recorder.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = recorder.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """[inbox] Django's SMTP backend pointed at a loopback port nobody listens on."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _free_port()
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    return settings

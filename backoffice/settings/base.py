@@ -315,3 +315,15 @@ MAILNET_REPORTS_CASELOAD_DAYS = _env_int("MAILNET_REPORTS_CASELOAD_DAYS", 62)
 # the system's (a private CA, a self-signed server). The server's certificate and name are
 # always verified; a mailbox URI's own `cafile=` takes precedence.
 MAILNET_IMAP_CA_FILE = _env("MAILNET_IMAP_CA_FILE", "")
+
+# --- [inbox] outgoing mail (replies, appointments, proactive mail) ---
+# Attempts before a reply is marked failed on its thread.
+MAILNET_OUTGOING_MAX_ATTEMPTS = _env_int("MAILNET_OUTGOING_MAX_ATTEMPTS", 5)
+# Minutes to wait before each retry (the last value repeats).
+MAILNET_OUTGOING_RETRY_MINUTES = [
+    int(value) for value in _env_list("MAILNET_OUTGOING_RETRY_MINUTES", "1,5,15,60")
+]
+# Total size of the files attached to one reply.
+MAILNET_OUTGOING_MAX_ATTACHMENTS_BYTES = _env_int(
+    "MAILNET_OUTGOING_MAX_ATTACHMENTS_BYTES", 10 * 1024 * 1024
+)
