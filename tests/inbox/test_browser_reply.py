@@ -1,5 +1,6 @@
-"""[inbox] In Chromium: a counsellor logs in, opens the reply screen of their thread, picks
-a suggested template, types a line, previews, sends; the mail reaches a real SMTP server."""
+"""[inbox] In Chromium: a counsellor logs in, opens their inbox, opens a thread, answers it
+with a suggested template, types a line, previews, sends; the mail reaches a real SMTP
+server."""
 
 import os
 import re
@@ -50,7 +51,11 @@ def test_a_counsellor_answers_with_a_suggested_template_and_the_mail_leaves(
     page.locator("button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/admin/")
 
-    page.goto(live_server.url + reverse("inbox:reply", args=[thread.pk]))
+    page.goto(live_server.url + reverse("inbox:index"))
+    page.get_by_role("link", name="Question sur mon inscription").click()
+    page.wait_for_url(re.compile(re.escape(reverse("inbox:thread", args=[thread.pk]))))
+    page.get_by_test_id("thread-actions").get_by_role("link", name="Répondre").click()
+    page.wait_for_url(re.compile(re.escape(reverse("inbox:reply", args=[thread.pk]))))
     suggestion = page.get_by_test_id("suggestion").first
     expect(suggestion).to_have_text(template.title)
     suggestion.click()
