@@ -33,7 +33,7 @@ class PrivacyConfig(AppConfig):
             roles.role_permissions_extend(role, permissions)
 
 
-# Kept in step with migration 0004_roles so a later roles_sync grants the same.
+# Granted by migration 0004_roles; add new grants in a new migration.
 ROLE_PERMISSIONS = {
     "Administrateur national": [
         "privacy.view_archivecheck",

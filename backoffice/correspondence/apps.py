@@ -108,35 +108,20 @@ ROLE_PERMISSIONS = {
 # [inbox] and [privacy-archive]: counsellors write on their own threads (reply, transfer,
 # consult), managers dispatch and read their agency's read log, administrators also read the
 # archive chain. Migration 0007_inbox_roles grants these; add new grants in a new migration.
+_INBOX_SHARED = [
+    "correspondence.add_message",
+    "correspondence.view_scheduledcontact",
+    "correspondence.add_scheduledcontact",
+    "correspondence.view_threadevent",
+    "correspondence.view_consultation",
+    "correspondence.add_consultation",
+    "correspondence.change_consultation",
+]
 INBOX_ROLE_PERMISSIONS = {
-    "Conseiller": [
-        "correspondence.change_thread",
-        "correspondence.add_message",
-        "correspondence.view_scheduledcontact",
-        "correspondence.add_scheduledcontact",
-        "correspondence.view_threadevent",
-        "correspondence.view_consultation",
-        "correspondence.add_consultation",
-        "correspondence.change_consultation",
-    ],
-    "Responsable d'équipe": [
-        "correspondence.add_message",
-        "correspondence.view_scheduledcontact",
-        "correspondence.add_scheduledcontact",
-        "correspondence.view_threadevent",
-        "correspondence.view_consultation",
-        "correspondence.add_consultation",
-        "correspondence.change_consultation",
-        "correspondence.view_threadread",
-    ],
+    "Conseiller": ["correspondence.change_thread", *_INBOX_SHARED],
+    "Responsable d'équipe": [*_INBOX_SHARED, "correspondence.view_threadread"],
     "Administrateur national": [
-        "correspondence.add_message",
-        "correspondence.view_scheduledcontact",
-        "correspondence.add_scheduledcontact",
-        "correspondence.view_threadevent",
-        "correspondence.view_consultation",
-        "correspondence.add_consultation",
-        "correspondence.change_consultation",
+        *_INBOX_SHARED,
         "correspondence.view_threadread",
         "correspondence.view_archiveentry",
     ],

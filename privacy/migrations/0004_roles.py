@@ -1,28 +1,12 @@
 from django.db import migrations
 
-PERMISSIONS = {
-    "Administrateur national": [
-        "privacy.view_archivecheck",
-        "privacy.view_retentionrun",
-        "privacy.add_retentionrun",
-        "privacy.change_retentionrun",
-        "privacy.view_erasedthread",
-        "privacy.view_legalhold",
-        "privacy.add_legalhold",
-        "privacy.change_legalhold",
-        "privacy.view_accessexport",
-        "privacy.add_accessexport",
-        "privacy.view_readalert",
-        "privacy.change_readalert",
-        "correspondence.view_threadread",
-    ],
-}
-
 
 def sync(apps, schema_editor):
+    """Grants privacy.apps.ROLE_PERMISSIONS (add-only; new grants go in a new migration)."""
     from backoffice.organisation.roles import roles_sync
+    from privacy.apps import ROLE_PERMISSIONS
 
-    roles_sync(apps, extra=PERMISSIONS)
+    roles_sync(apps, extra=ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):

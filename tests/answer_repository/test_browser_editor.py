@@ -1,7 +1,6 @@
 """In Chromium: an editor types a template in Draftail; an unknown placeholder is refused
 with its name, a valid one is saved as a draft awaiting a moderator."""
 
-import os
 import re
 
 import pytest
@@ -14,19 +13,6 @@ from tests.factories import UserFactory
 from .factories import MotifFactory
 
 ADD = "wagtailsnippets_answer_repository_answertemplate:add"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright(django_db_setup):
-    """Playwright's sync API keeps an event loop in this thread while the test's own ORM
-    calls stay synchronous: Django's async guard is lifted for this module only."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser

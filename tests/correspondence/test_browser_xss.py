@@ -1,6 +1,5 @@
 """Hostile HTML mails in a real Chromium: nothing runs, nothing is fetched from outside."""
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +16,6 @@ from .mails import mail_bytes
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls made
 # by the fixtures and the live server are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 HOSTILE = [
     "<script>alert('script')</script>",

@@ -1,7 +1,6 @@
 """[inbox] In Chromium: a counsellor writes to their caseload; the preview lists who will be
 skipped for lack of an address; each of the others gets their own mail (real SMTP)."""
 
-import os
 import re
 
 import pytest
@@ -10,19 +9,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.factories import AssignmentFactory, CounsellorFactory, JobseekerFactory
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright(django_db_setup):
-    """Playwright's sync API keeps an event loop in this thread while the test's own ORM
-    calls stay synchronous: Django's async guard is lifted for this module only."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser

@@ -3,7 +3,6 @@ counsellor, reassigns it to a colleague; the thread then shows its new counsello
 move in its history."""
 
 import datetime as dt
-import os
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,19 +15,6 @@ from backoffice.organisation import roles
 from backoffice.organisation.models import Absence
 from tests.correspondence.sla_factories import ThreadFactory
 from tests.factories import CounsellorFactory, UserFactory
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright(django_db_setup):
-    """Playwright's sync API keeps an event loop in this thread while the test's own ORM
-    calls stay synchronous: Django's async guard is lifted for this module only."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser

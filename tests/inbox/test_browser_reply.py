@@ -2,7 +2,6 @@
 with a suggested template, types a line, previews, sends; the mail reaches a real SMTP
 server."""
 
-import os
 import re
 
 import pytest
@@ -13,19 +12,6 @@ from backoffice.correspondence.models import Message
 from inbox.views.compose import thread_url
 from tests.answer_repository.factories import answer_template_create
 from tests.correspondence.outgoing_helpers import thread_from_jobseeker
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _orm_beside_playwright(django_db_setup):
-    """Playwright's sync API keeps an event loop in this thread while the test's own ORM
-    calls stay synchronous: Django's async guard is lifted for this module only."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser

@@ -2,7 +2,6 @@
 sees the count in the menu, reads the thread's text and answers; the counsellor keeps it."""
 
 import datetime as dt
-import os
 
 import pytest
 from django.conf import settings as django_settings
@@ -12,8 +11,6 @@ from django.urls import reverse
 from backoffice.correspondence.models import Consultation, Message, Thread, ThreadEvent
 from tests.correspondence.factories import ThreadFactory
 from tests.factories import AgencyFactory, CounsellorFactory
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,6 @@
 chooser modal, downloads the zip, and the export is logged."""
 
 import json
-import os
 import zipfile
 
 import pytest
@@ -11,8 +10,6 @@ from backoffice.organisation import roles
 from privacy.models import AccessExport
 from tests.correspondence.sla_factories import ThreadFactory
 from tests.factories import JobseekerFactory, UserFactory
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.mark.browser

@@ -6,7 +6,6 @@ import pytest
 
 # Playwright's sync API runs an event loop in the test thread (from its session-scoped
 # browser on); the test's own ORM calls (fixtures, database set-up) are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.mark.browser

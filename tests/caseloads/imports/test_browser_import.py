@@ -1,7 +1,5 @@
 """A manager uploads a file in Chromium, reads the preview, confirms, then undoes."""
 
-import os
-
 import pytest
 
 from backoffice.caseloads.models import Assignment
@@ -11,7 +9,6 @@ from .conftest import row, xlsx_bytes
 # Playwright's sync API keeps an event loop in the main thread, so Django takes every ORM
 # call there (even the test database set-up) for async code. Django's documented way out
 # for such tests; set at collection because the database set-up is session-scoped.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
