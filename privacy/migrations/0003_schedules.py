@@ -32,22 +32,23 @@ def _next_night(hour: int) -> dt.datetime:
 
 
 def schedule(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
+    from backoffice.schedules import schedule_upsert
+
     for name, spec in SCHEDULES.items():
-        defaults = {
-            "func": spec["func"],
-            "schedule_type": spec["schedule_type"],
-            "repeats": -1,
-        }
-        if "minutes" in spec:
-            defaults["minutes"] = spec["minutes"]
-        else:
-            defaults["next_run"] = _next_night(spec["hour"])
-        Schedule.objects.update_or_create(name=name, defaults=defaults)
+        timing = (
+            {"minutes": spec["minutes"]}
+            if "minutes" in spec
+            else {"next_run": _next_night(spec["hour"])}
+        )
+        schedule_upsert(
+            apps, name=name, func=spec["func"], schedule_type=spec["schedule_type"], **timing
+        )
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name__in=list(SCHEDULES)).delete()
+    from backoffice.schedules import schedule_delete
+
+    schedule_delete(apps, *SCHEDULES)
 
 
 class Migration(migrations.Migration):

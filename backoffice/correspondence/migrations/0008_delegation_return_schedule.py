@@ -6,19 +6,21 @@ NAME = "mailnet-absences-return"
 
 
 def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
+    from backoffice.schedules import schedule_upsert
+
+    schedule_upsert(
+        apps,
         name=NAME,
-        defaults={
-            "func": "backoffice.correspondence.tasks.absences_return",
-            "schedule_type": "I",
-            "minutes": 15,
-            "repeats": -1,
-        },
+        func="backoffice.correspondence.tasks.absences_return",
+        schedule_type="I",
+        minutes=15,
     )
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+    from backoffice.schedules import schedule_delete
+
+    schedule_delete(apps, NAME)
 
 
 class Migration(migrations.Migration):
