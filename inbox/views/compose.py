@@ -304,11 +304,15 @@ class ReplyView(_WritingView):
         data = form.cleaned_data
         files = data["files_token"]
         try:
+            attachments = drafts_read(files)
+        except FileNotFoundError:
+            return self.edit_again([_("Les pièces jointes ont expiré : ajoutez-les à nouveau.")])
+        try:
             reply_queue(
                 thread=self.thread,
                 author=self.request.user,
                 body_html=expand_db_html(data["body"]),
-                attachments=drafts_read(files),
+                attachments=attachments,
                 idempotency_key=data["idempotency_key"],
                 template=data["template"],
                 appointment=data["appointment"],
@@ -513,7 +517,7 @@ class ContactsView(generic.IndexView):
         since = timezone.now() - dt.timedelta(hours=1)
         return ScheduledContact.objects.filter(
             counsellor_id=counsellor_id, scheduled_for__gte=since
-        ).select_related("jobseeker", "employer", "thread")
+        ).select_related("jobseeker", "employer", "thread", "counsellor__agency")
 
     def order_queryset(self, queryset):
         return queryset.order_by("scheduled_for", "pk")

@@ -214,12 +214,13 @@ def message_requeue(*, message: Message, user) -> Message:
         send_state=Message.SendState.QUEUED, send_attempts=0, send_error=""
     )
     message_id = locked.pk
-    transaction.on_commit(lambda: _send_queue(message_id))
+    message_send_on_commit(message_id)
     locked.send_state, locked.send_attempts, locked.send_error = Message.SendState.QUEUED, 0, ""
     return locked
 
 
-def _send_queue(message_id: int) -> None:
+def message_send_on_commit(message_id: int) -> None:
+    """Queues the send task once the current transaction commits (never a rolled-back mail)."""
     from django_q.tasks import async_task
 
-    async_task(SEND_TASK, message_id, group="mailnet-send")
+    transaction.on_commit(lambda: async_task(SEND_TASK, message_id, group="mailnet-send"))

@@ -21,7 +21,7 @@ from ...models import Message, Thread, ThreadEvent
 from ...subjects import subject_normalise, subject_with_token, thread_token_new
 from .content import Appointment
 from .mime import OutgoingFile
-from .queue import address_is_valid, mail_queue, message_by_key, sender_for
+from .queue import address_is_valid, mail_queue, sender_for
 
 
 @dataclass
@@ -60,9 +60,12 @@ def proactive_queue(
     if not subject:
         raise ValidationError(_("L'objet est obligatoire."))
     result = ProactiveResult()
+    keys = {jobseeker.pk: f"{idempotency_key[:40]}:{jobseeker.pk}" for jobseeker in jobseekers}
+    # Sent already (double click, resubmission): one query for the whole selection.
+    sent = Message.objects.in_bulk(list(keys.values()), field_name="idempotency_key")
     for jobseeker in sorted(jobseekers, key=lambda j: (j.last_name, j.first_name, j.pk)):
-        key = f"{idempotency_key[:40]}:{jobseeker.pk}"
-        existing = message_by_key(key)
+        key = keys[jobseeker.pk]
+        existing = sent.get(key)
         if existing is not None:
             result.messages.append(existing)
             continue

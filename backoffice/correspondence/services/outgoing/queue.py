@@ -38,6 +38,7 @@ from ...subjects import (
 from ..archive import archive_append
 from ..deadlines import thread_deadline_clear
 from .content import Appointment, MailContent, mail_content
+from .delivery import message_send_on_commit
 from .mime import (
     MailParts,
     OutgoingFile,
@@ -45,7 +46,6 @@ from .mime import (
     references_chain,
 )
 
-SEND_TASK = "backoffice.correspondence.tasks.message_send"
 Footer = str | Callable[[Message], str]
 
 
@@ -113,12 +113,6 @@ def _attachments_check(files: list[OutgoingFile]) -> None:
             _("Les pièces jointes dépassent %(limit)d Mo au total.")
             % {"limit": settings.MAILNET_OUTGOING_MAX_ATTACHMENTS_BYTES // (1024 * 1024)}
         )
-
-
-def _send_on_commit(message_pk: int) -> None:
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task(SEND_TASK, message_pk, group="mailnet-send"))
 
 
 @dataclass(frozen=True)
@@ -293,7 +287,7 @@ def mail_queue(
     message.save(update_fields=["body_text", "body_html", "mime"])
     _files_store(message, attachments)
     archive_append(kind=ArchiveEntry.Kind.SENT, object_id=message.pk, data=message.mime)
-    _send_on_commit(message.pk)
+    message_send_on_commit(message.pk)
     return message, True
 
 
