@@ -138,15 +138,22 @@ def absent_counsellor_ids(*, agency_ids=None, now: dt.datetime) -> list[int]:
     return list(absences.values_list("counsellor_id", flat=True).distinct())
 
 
-def team_queue_for(*, user, now: dt.datetime | None = None) -> QuerySet[Thread]:
+def team_queue_for(
+    *, user, now: dt.datetime | None = None, absent_ids: list[int] | None = None
+) -> QuerySet[Thread]:
     """The manager's queue: triage, unassigned awaiting threads, and awaiting threads of
-    counsellors absent now, in the manager's agency (everywhere for an administrator)."""
+    counsellors absent now, in the manager's agency (everywhere for an administrator).
+    `absent_ids`: those counsellors, when the caller already has them."""
     scope = access.scope_for(user)
     if scope.role not in (roles.MANAGER, roles.NATIONAL_ADMIN):
         return Thread.objects.none()
     now = now or timezone.now()
     agency_ids = None if scope.everything else scope.agency_ids
-    absent = absent_counsellor_ids(agency_ids=agency_ids, now=now)
+    absent = (
+        absent_ids
+        if absent_ids is not None
+        else absent_counsellor_ids(agency_ids=agency_ids, now=now)
+    )
     queryset = Thread.objects.filter(
         Q(status=Thread.Status.TRIAGE)
         | Q(status=Thread.Status.AWAITING_REPLY, counsellor__isnull=True)

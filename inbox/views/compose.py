@@ -61,11 +61,7 @@ SUGGESTIONS = 3
 
 
 def thread_url(thread_pk: int) -> str:
-    """The inbox's thread page, or the read-only one while the inbox has none."""
-    try:
-        return reverse("inbox:thread", args=[thread_pk])
-    except NoReverseMatch:
-        return reverse("correspondence:thread", args=[thread_pk])
+    return reverse("inbox:thread", args=[thread_pk])
 
 
 def writing_counsellor(user) -> Counsellor | None:

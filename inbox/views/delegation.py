@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,23 +38,7 @@ from ..forms_delegation import (
     ConsultForm,
     TransferForm,
 )
-
-
-def thread_url(thread_pk: int) -> str:
-    """The thread page ([inbox] `inbox:thread`), else correspondence's read-only view."""
-    for name in ("inbox:thread", "correspondence:thread"):
-        try:
-            return reverse(name, args=[thread_pk])
-        except NoReverseMatch:
-            continue
-    return reverse("wagtailadmin_home")
-
-
-def _inbox_url() -> str:
-    try:
-        return reverse("inbox:index")
-    except NoReverseMatch:
-        return reverse("wagtailadmin_home")
+from .compose import thread_url
 
 
 def user_counsellor(user) -> Counsellor | None:
@@ -140,7 +123,7 @@ class TransferView(ThreadActionView):
         # The thread may have left the user's agency (and their reach) with its expert.
         if access.can_read(self.request.user, self.thread):
             return redirect(thread_url(self.thread.pk))
-        return redirect(_inbox_url())
+        return redirect("inbox:index")
 
 
 class ConsultView(ThreadActionView):

@@ -115,7 +115,7 @@ class TeamQueueView(ThreadListingView):
         ]
 
     def get_base_queryset(self):
-        return team_queue_for(user=self.request.user, now=self.now)
+        return team_queue_for(user=self.request.user, now=self.now, absent_ids=self.absent_ids)
 
     def order_queryset(self, queryset):
         return queryset.order_by(

@@ -32,9 +32,8 @@ from backoffice.correspondence.inbox_selectors import (
 )
 from backoffice.correspondence.models import Thread, ThreadRead
 from backoffice.correspondence.services.moves import thread_close, thread_motif_set, thread_reassign
-from backoffice.correspondence.services.reads import thread_read_record
+from backoffice.correspondence.services.reads import reader_is_inside_caseload, thread_read_record
 from backoffice.correspondence.sla_selectors import thread_scheduled_contacts
-from backoffice.organisation import access, roles
 
 from ..columns import deadlines_annotate
 from ..forms import CloseForm, MotifForm, ReassignForm
@@ -56,16 +55,6 @@ def _readable_thread(request, pk: int) -> Thread:
     if thread is None:
         raise Http404
     return thread
-
-
-def _directly_readable(user, thread: Thread) -> bool:
-    """Whether `thread` (loaded) opens without a lookup for `user` (mirrors the selector)."""
-    scope = access.scope_for(user)
-    if scope.everything:
-        return True
-    if scope.counsellor_id in (thread.counsellor_id, thread.delegated_from_id):
-        return True
-    return scope.role == roles.MANAGER and thread.agency_id in scope.agency_ids
 
 
 def thread_actions(request, thread: Thread) -> list:
@@ -126,7 +115,7 @@ class ThreadView(WagtailAdminTemplateMixin, TemplateView):
         for other in earlier:
             other.page_url = (
                 reverse("inbox:thread", args=[other.pk])
-                if _directly_readable(user, other)
+                if reader_is_inside_caseload(thread=other, user=user)
                 else lookup_thread_url(thread_pk=other.pk, user=user)
             )
         context.update(

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,7 +201,7 @@ def thread_transfer(*, thread: Thread, to_counsellor: Counsellor, by, note: str)
             "subject": thread.subject or _("(sans objet)"),
             "address": thread.correspondent_address,
             "note": note or "—",
-            "url": _admin_url("inbox:thread", thread.pk, fallback="correspondence:thread"),
+            "url": _admin_url("inbox:thread", thread.pk),
         },
     )
     return thread
@@ -291,7 +291,7 @@ def consultation_answer(*, consultation: Consultation, by, answer: str) -> Consu
             "expert": consultation.expert.full_name,
             "question": consultation.question,
             "answer": consultation.answer,
-            "url": _admin_url("inbox:thread", thread.pk, fallback="correspondence:thread"),
+            "url": _admin_url("inbox:thread", thread.pk),
         },
     )
     return consultation
@@ -319,16 +319,8 @@ def thread_read_granted_record(*, thread_id: int, user, via: str) -> ThreadRead:
     )
 
 
-def _admin_url(name: str, pk: int, *, fallback: str | None = None) -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    for candidate in (name, fallback):
-        if candidate is None:
-            continue
-        try:
-            return base + reverse(candidate, args=[pk])
-        except NoReverseMatch:
-            continue
-    return base + "/admin/"
+def _admin_url(name: str, pk: int) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(name, args=[pk])
 
 
 def _notify(*, to: Counsellor, subject: str, body: str) -> None:
