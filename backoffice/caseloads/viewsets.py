@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -150,12 +151,14 @@ class EmployerCreateView(ScopedCreateView):
         scope = access.scope_for(self.request.user)
         if scope.writes == "caseload" and data["counsellor"].pk != scope.counsellor_id:
             raise PermissionDenied
-        instance = self.form.save()  # the employer and its contacts (an inline formset)
-        services.assignment_open(
-            counsellor=data["counsellor"], employer=instance, starts_on=data["starts_on"]
-        )
-        if not access.can_write(self.request.user, instance):
-            raise PermissionDenied
+        with transaction.atomic():
+            instance = self.form.save()  # the employer and its contacts (an inline formset)
+            services.assignment_open(
+                counsellor=data["counsellor"], employer=instance, starts_on=data["starts_on"]
+            )
+            if not access.can_write(self.request.user, instance):
+                transaction.set_rollback(True)  # refused: nothing of it stays
+                raise PermissionDenied
         return instance
 
 
@@ -243,16 +246,18 @@ class AssignmentCreateView(ScopedCreateView):
         if data.get("ends_on"):
             # A finished assignment recorded after the fact: no transfer, saved as entered.
             return super().save_instance()
-        instance = services.assignment_open(
-            counsellor=data["counsellor"],
-            starts_on=data["starts_on"],
-            jobseeker=data.get("jobseeker"),
-            employer=data.get("employer"),
-            kind=data["kind"],
-            modality=data.get("modality"),
-        )
-        if not access.can_write(self.request.user, instance):
-            raise PermissionDenied
+        with transaction.atomic():
+            instance = services.assignment_open(
+                counsellor=data["counsellor"],
+                starts_on=data["starts_on"],
+                jobseeker=data.get("jobseeker"),
+                employer=data.get("employer"),
+                kind=data["kind"],
+                modality=data.get("modality"),
+            )
+            if not access.can_write(self.request.user, instance):
+                transaction.set_rollback(True)  # refused: the assignment is not kept
+                raise PermissionDenied
         return instance
 
 
