@@ -20,19 +20,21 @@ def next_monday_six(now: dt.datetime) -> dt.datetime:
 
 
 def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.get_or_create(
+    from backoffice.schedules import schedule_upsert
+
+    schedule_upsert(
+        apps,
         name=NAME,
-        defaults={
-            "func": "quality.tasks.quality_draw_weekly",
-            "schedule_type": "W",
-            "repeats": -1,
-            "next_run": next_monday_six(dt.datetime.now(dt.UTC)),
-        },
+        func="quality.tasks.quality_draw_weekly",
+        schedule_type="W",
+        next_run=next_monday_six(dt.datetime.now(dt.UTC)),
     )
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+    from backoffice.schedules import schedule_delete
+
+    schedule_delete(apps, NAME)
 
 
 class Migration(migrations.Migration):

@@ -245,6 +245,17 @@ def test_a_sent_message_mime_is_set_once_then_only_erased(chain):
     message.save()  # other fields still save
 
 
+def test_saving_a_raw_mail_loaded_without_its_bytes_leaves_them_unread_and_unchanged(
+    chain, django_assert_num_queries
+):
+    raw = RawMail.objects.defer("data").get(pk=chain.raws[0].pk)
+    raw.state = RawMail.State.INGESTED
+    with django_assert_num_queries(1):  # the UPDATE only: the bytes are neither read nor written
+        raw.save()
+    assert "data" in raw.get_deferred_fields()
+    assert bytes(RawMail.objects.get(pk=raw.pk).data) == bytes(chain.raws[0].data)
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only"
 )

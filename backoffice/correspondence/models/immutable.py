@@ -35,7 +35,10 @@ class ImmutableContentMixin:
     def save(self, *args, **kwargs):
         name = self.immutable_content_field
         update_fields = kwargs.get("update_fields")
-        touches = update_fields is None or name in update_fields
+        # A deferred content is not written by a full save (Django saves the loaded fields).
+        touches = (
+            update_fields is None or name in update_fields
+        ) and name not in self.get_deferred_fields()
         if self.pk is not None and not self._state.adding and touches:
             stored = getattr(self, "_stored_content", _MISSING)
             if stored is _MISSING:
@@ -63,4 +66,5 @@ class ImmutableContentMixin:
                     if not field.primary_key and field.attname not in deferred | {name}
                 ]
         super().save(*args, **kwargs)
-        self._stored_content = _as_bytes(getattr(self, name))
+        if name not in self.get_deferred_fields():
+            self._stored_content = _as_bytes(getattr(self, name))
