@@ -37,12 +37,17 @@ def token_from_subject(subject: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
-def subject_normalise(subject: str) -> str:
-    """Lower case, without token, reply/forward prefixes, accents' compatibility forms or extra spaces."""
+def subject_strip(subject: str) -> str:
+    """The subject without its token, reply/forward prefixes ("Re: Re:" too) or extra spaces;
+    its case is kept."""
     text = TOKEN_RE.sub(" ", subject or "")
-    text = unicodedata.normalize("NFKC", text)
     previous = None
     while previous != text:
         previous = text
         text = _PREFIX_RE.sub("", text)
-    return " ".join(text.split()).lower()[:998]
+    return " ".join(text.split())
+
+
+def subject_normalise(subject: str) -> str:
+    """The stripped subject in lower case and compatibility forms, for matching threads."""
+    return subject_strip(unicodedata.normalize("NFKC", subject or "")).lower()[:998]

@@ -34,15 +34,16 @@ from backoffice.caseloads.models import Jobseeker
 from backoffice.correspondence.models import Message, ScheduledContact, Thread
 from backoffice.correspondence.services.outgoing import (
     address_is_valid,
+    counsellor_writing_as,
     mail_content,
     message_requeue,
+    placeholder_context,
     proactive_queue,
     reply_queue,
     reply_render,
     sender_display_name,
 )
 from backoffice.organisation import access
-from backoffice.organisation.models import Counsellor
 
 from ..forms_compose import (
     CaseloadFilterSet,
@@ -64,22 +65,13 @@ def thread_url(thread_pk: int) -> str:
     return reverse("inbox:thread", args=[thread_pk])
 
 
-def writing_counsellor(user) -> Counsellor | None:
-    """The active counsellor record of `user`, if it has a public address to write from."""
-    return (
-        Counsellor.objects.select_related("user", "agency")
-        .filter(user=user, is_active=True, public_address__isnull=False)
-        .first()
-    )
-
-
 def thread_repliable(user, thread: Thread) -> bool:
     """Whether `user` may reply on `thread`: a thread they may write, to a known address."""
     return (
         thread.status != Thread.Status.TRIAGE
         and user.has_perm("correspondence.add_message")
         and access.can_write(user, thread)
-        and writing_counsellor(user) is not None
+        and counsellor_writing_as(user) is not None
     )
 
 
@@ -89,19 +81,6 @@ def rating_footer(message: Message) -> str:
 
     return _("Votre avis nous aide : notez cette réponse en un clic : %(url)s") % {
         "url": rating_url_for(message=message)
-    }
-
-
-def placeholder_context(*, thread: Thread, sender: Counsellor) -> dict:
-    """The answer templates' placeholders, filled from the thread and the counsellor."""
-    jobseeker, employer = thread.jobseeker, thread.employer
-    return {
-        "prenom": jobseeker.first_name if jobseeker else None,
-        "nom": jobseeker.last_name if jobseeker else (employer.name if employer else None),
-        "identifiant": jobseeker.identifier if jobseeker else None,
-        "conseiller": sender.full_name,
-        "agence": sender.agency.name,
-        "date_rdv": None,
     }
 
 
@@ -117,7 +96,7 @@ class _WritingView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("correspondence.add_message"):
             raise PermissionDenied
-        self.sender = writing_counsellor(request.user)
+        self.sender = counsellor_writing_as(request.user)
         if self.sender is None:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -46,8 +46,9 @@ Ce message est envoyé automatiquement : il est inutile d'y répondre.
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
-def french_datetime(moment: dt.datetime, calendar: BusinessCalendar) -> str:
-    local = moment.astimezone(calendar.tz)
+def french_datetime(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """ "jeudi 3 décembre 2026 à 10 h 30", in the time zone `tz` (the agency's)."""
+    local = moment.astimezone(tz)
     return (
         f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year} "
         f"à {local:%H} h {local:%M}"
@@ -83,9 +84,9 @@ class HoldingTemplate:
             "identifiant": person.identifier if person else "",
             "conseiller": (counsellor.full_name if counsellor else "") or "Votre conseiller",
             "agence": f"Agence {thread.agency.name}",
-            "date_rdv": french_datetime(contact_at, calendar),
+            "date_rdv": french_datetime(contact_at, calendar.tz),
             "date_reception": french_datetime(
-                thread.awaiting_since or thread.last_message_at or contact_at, calendar
+                thread.awaiting_since or thread.last_message_at or contact_at, calendar.tz
             ),
         }
         body = _fill(self.body, values)
@@ -109,7 +110,7 @@ def _published_template(key: str) -> HoldingTemplate | None:
 
 
 def warning_text(*, thread, calendar: BusinessCalendar) -> tuple[str, str]:
-    due = french_datetime(thread.due_at, calendar)
+    due = french_datetime(thread.due_at, calendar.tz)
     subject = f"[Mailnet] Échéance proche : {thread.subject or '(sans objet)'}"
     body = (
         "Bonjour,\n\n"
@@ -123,7 +124,7 @@ def warning_text(*, thread, calendar: BusinessCalendar) -> tuple[str, str]:
 
 
 def manager_text(*, thread, refusal: str, contact_at, calendar) -> tuple[str, str]:
-    due = french_datetime(thread.due_at, calendar)
+    due = french_datetime(thread.due_at, calendar.tz)
     sent = (
         f"Le message d'attente n'a pas été envoyé ({refusal})."
         if refusal
@@ -135,7 +136,7 @@ def manager_text(*, thread, refusal: str, contact_at, calendar) -> tuple[str, st
         f"Le fil « {thread.subject or '(sans objet)'} » ({thread.correspondent_address}) "
         f"n'a pas encore de réponse ; son échéance est le {due}.\n"
         f"{sent}\nUn nouveau contact est programmé le "
-        f"{french_datetime(contact_at, calendar)}.\n\nMailnet\n"
+        f"{french_datetime(contact_at, calendar.tz)}.\n\nMailnet\n"
     )
     return subject, body
 

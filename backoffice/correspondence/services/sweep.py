@@ -393,7 +393,7 @@ def _hold_batch(ids: list[int], now: dt.datetime, report: SweepReport) -> None:
                     at=now,
                     due_at=thread.due_at,
                     recipient_id=acting.pk,
-                    detail=notices.french_datetime(contact_at, calendar),
+                    detail=notices.french_datetime(contact_at, calendar.tz),
                 )
             )
             report.contacts += 1

@@ -4,7 +4,13 @@
 bytes once), `proactive` (proactive_queue), `delivery` (message_deliver, retries, sweep).
 """
 
-from .content import Appointment, MailContent, appointment_when, mail_content  # noqa: F401
+from .content import (  # noqa: F401
+    Appointment,
+    MailContent,
+    appointment_when,
+    mail_content,
+    placeholder_context,
+)
 from .delivery import (  # noqa: F401
     RETRY,
     StoredEmail,
@@ -18,6 +24,7 @@ from .proactive import ProactiveResult, proactive_queue  # noqa: F401
 from .queue import (  # noqa: F401
     MailPreview,
     address_is_valid,
+    counsellor_writing_as,
     reply_queue,
     reply_render,
     reply_subject,

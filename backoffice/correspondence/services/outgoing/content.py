@@ -8,13 +8,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.utils import dateformat, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from answer_repository.placeholders import gaps_find, html_to_text
 
 from ...models import ScheduledContact
+from ..notices import french_datetime
 from .mime import reply_html_sanitise, text_to_html
 
 
@@ -29,14 +30,9 @@ class Appointment:
     details: str = ""  # the number to be called on, or the video link
 
 
-def _local(moment: dt.datetime, time_zone: str) -> dt.datetime:
-    return moment.astimezone(ZoneInfo(time_zone))
-
-
 def appointment_when(*, appointment: Appointment, time_zone: str) -> str:
     """ "jeudi 3 décembre 2026 à 10 h 30", in the agency's time zone and in French."""
-    with translation.override("fr"):
-        return dateformat.format(_local(appointment.starts_at, time_zone), r"l j F Y à H \h i")
+    return french_datetime(appointment.starts_at, ZoneInfo(time_zone))
 
 
 CHANNEL_SENTENCES = {
@@ -106,3 +102,16 @@ def mail_content(
         text += "\n\n-- \n" + footer
         html += "<hr>" + text_to_html(footer)
     return MailContent(text=text, html=html, appointment_sentence=sentence)
+
+
+def placeholder_context(*, thread, sender) -> dict:
+    """The answer templates' placeholders, filled from the thread and the counsellor."""
+    jobseeker, employer = thread.jobseeker, thread.employer
+    return {
+        "prenom": jobseeker.first_name if jobseeker else None,
+        "nom": jobseeker.last_name if jobseeker else (employer.name if employer else None),
+        "identifiant": jobseeker.identifier if jobseeker else None,
+        "conseiller": sender.full_name,
+        "agence": sender.agency.name,
+        "date_rdv": None,
+    }

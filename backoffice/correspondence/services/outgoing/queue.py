@@ -30,11 +30,7 @@ from backoffice.organisation.models import Counsellor
 from ... import ics
 from ...models import ArchiveEntry, Attachment, Message, ScheduledContact, Thread, ThreadEvent
 from ...models.core import attachment_path
-from ...subjects import (
-    _PREFIX_RE,
-    TOKEN_RE,
-    subject_with_token,
-)
+from ...subjects import subject_strip, subject_with_token
 from ..archive import archive_append
 from ..deadlines import thread_deadline_clear
 from .content import Appointment, MailContent, mail_content
@@ -64,13 +60,19 @@ def address_is_valid(address: str) -> bool:
     return True
 
 
-def sender_for(author) -> Counsellor:
-    counsellor = (
+def counsellor_writing_as(user) -> Counsellor | None:
+    """The active counsellor record of `user`, if it has a public address to write from."""
+    return (
         Counsellor.objects.select_related("user", "agency")
-        .filter(user=author, is_active=True)
+        .filter(user=user, is_active=True, public_address__isnull=False)
+        .exclude(public_address="")
         .first()
     )
-    if counsellor is None or not counsellor.public_address:
+
+
+def sender_for(author) -> Counsellor:
+    counsellor = counsellor_writing_as(author)
+    if counsellor is None:
         raise PermissionDenied(_("Seul un conseiller ayant une adresse publique peut écrire."))
     return counsellor
 
@@ -127,7 +129,7 @@ class MailPreview:
 
 def reply_subject(thread: Thread) -> str:
     """ "Re: <subject> [#TOKEN]": the token lets ingest find the thread again."""
-    base = subject_normalise_prefix(thread.subject) or _("Votre message")
+    base = subject_strip(thread.subject) or _("Votre message")
     return subject_with_token(f"Re: {base}", thread.token)
 
 
@@ -368,13 +370,3 @@ def reply_queue(
     if template is not None:
         template_usage_record(template=template, used_at=message.received_at)
     return message
-
-
-def subject_normalise_prefix(subject: str) -> str:
-    """The subject without its reply prefixes and token, keeping its case ("Re: Re:" once)."""
-    text = TOKEN_RE.sub(" ", subject or "")
-    previous = None
-    while previous != text:
-        previous = text
-        text = _PREFIX_RE.sub("", text)
-    return " ".join(text.split())
