@@ -16,7 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from backoffice.correspondence.models import ThreadRead
-from backoffice.correspondence.services.delegation import thread_read_granted_record
+from backoffice.correspondence.services.reads import thread_read_granted_record
 from backoffice.organisation import access
 from backoffice.organisation.scoped_admin import (
     ScopedCreateView,

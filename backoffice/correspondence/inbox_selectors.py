@@ -210,7 +210,6 @@ def thread_page(*, queryset: QuerySet[Thread], pk: int) -> Thread:
             "employer",
             "motif__parent",
         )
-        .annotate(modality_name=_current_modality())
         .prefetch_related(
             Prefetch(
                 "messages",

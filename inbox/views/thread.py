@@ -204,9 +204,9 @@ class ThreadReassignView(_ThreadFormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "counsellors": dispatch_counsellors(
-                user=self.request.user, agency_ids=[self.thread.agency_id]
-            ).filter(agency_id=self.thread.agency_id),
+            "counsellors": dispatch_counsellors(user=self.request.user).filter(
+                agency_id=self.thread.agency_id
+            ),
         }
 
     def perform(self, data):

@@ -12,6 +12,7 @@ from backoffice.correspondence.services.delegation import (
     consultation_thread_read_record,
     thread_transfer,
 )
+from backoffice.correspondence.services.reads import thread_read_record
 from backoffice.organisation import access, roles
 from tests.factories import AgencyFactory, CounsellorFactory, UserFactory
 
@@ -166,3 +167,19 @@ def test_the_expert_reading_through_the_consultation_is_logged_inside_the_caselo
     consultation_thread_read_record(consultation=consultation, user=expert.user)
     read = ThreadRead.objects.get()
     assert (read.thread, read.user, read.outside_caseload) == (thread, expert.user, False)
+
+
+def test_the_expert_opening_the_thread_page_is_logged_as_asked_while_the_consultation_is_open(
+    thread,
+):
+    expert = CounsellorFactory(
+        agency=AgencyFactory(region=thread.agency.region), handles_employers=True
+    )
+    consultation = consultation_ask(
+        thread=thread, expert=expert, by=thread.counsellor.user, question="?"
+    )
+    thread_read_record(thread=thread, user=expert.user, via=ThreadRead.Via.LOOKUP)
+    consultation_answer(consultation=consultation, by=expert.user, answer="oui")
+    thread_read_record(thread=thread, user=expert.user, via=ThreadRead.Via.LOOKUP)
+    reads = ThreadRead.objects.filter(user=expert.user).order_by("pk")
+    assert [read.outside_caseload for read in reads] == [False, True]

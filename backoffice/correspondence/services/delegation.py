@@ -3,9 +3,9 @@
 - `thread_transfer`: the thread goes to an expert, who then holds it (and its agency, so
   that the expert may write); the reply clock keeps running.
 - `consultation_ask` / `consultation_answer`: the thread stays with its counsellor; the
-  expert answers them internally. An expert of another agency cannot open the thread page
-  (reads are scoped by agency): the consultation screen shows them the thread's messages
-  while the consultation is open, and logs that reading. No access rule is widened.
+  expert answers them internally. While the consultation is open, the expert reads the
+  thread's messages on the consultation screen (and may open the thread page, where the
+  scope grants it); either reading is logged as asked for, not outside the caseload.
 - `thread_absence_route`: called by ingest for every message it files. While the holder of
   an awaiting thread is absent, the thread goes to the absence's delegate, or to the team
   queue (no holder) when there is none; `delegated_from` remembers who it returns to.
@@ -40,6 +40,7 @@ from ..delegation_selectors import (
     transfer_experts_for,
 )
 from ..models import Consultation, Thread, ThreadEvent, ThreadRead
+from .reads import thread_read_granted_record
 
 logger = logging.getLogger(__name__)
 
@@ -301,21 +302,6 @@ def consultation_thread_read_record(*, consultation: Consultation, user) -> Thre
     """Logs the expert's reading of the thread through an open consultation."""
     return thread_read_granted_record(
         thread_id=consultation.thread_id, user=user, via=ThreadRead.Via.OTHER
-    )
-
-
-def thread_read_granted_record(*, thread_id: int, user, via: str) -> ThreadRead:
-    """Logs a reading of a thread's messages outside the thread page, granted by a role:
-    the consulted expert, the manager reviewing a reply, its author reading the review.
-
-    Not counted outside the caseload: the reader was asked, or reviews by their office.
-    """
-    return ThreadRead.objects.create(
-        thread_id=thread_id,
-        user=user,
-        read_at=timezone.now(),
-        via=via,
-        outside_caseload=False,
     )
 
 

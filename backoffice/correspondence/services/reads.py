@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from backoffice.organisation import access, roles
 
-from ..models import Thread, ThreadRead
+from ..models import Consultation, Thread, ThreadRead
 
 
 def reader_is_inside_caseload(*, thread: Thread, user) -> bool:
@@ -29,14 +29,36 @@ def thread_read_record(*, thread: Thread, user, via: str = ThreadRead.Via.OTHER)
     """Writes one ThreadRead for this opening of `thread` by `user` (who, when, how).
 
     `outside_caseload` marks the readings the read audit counts (see
-    `reader_is_inside_caseload`). An unknown `via` is recorded as "other".
+    `reader_is_inside_caseload`); an expert consulted on the thread, while the consultation
+    is open, reads it as asked, as on the consultation screen. An unknown `via` is recorded
+    as "other".
     """
     if via not in ThreadRead.Via.values:
         via = ThreadRead.Via.OTHER
+    outside = not reader_is_inside_caseload(thread=thread, user=user) and not (
+        Consultation.objects.filter(
+            thread=thread, expert__user=user, answered_at__isnull=True
+        ).exists()
+    )
     return ThreadRead.objects.create(
         thread=thread,
         user=user,
         read_at=timezone.now(),
         via=via,
-        outside_caseload=not reader_is_inside_caseload(thread=thread, user=user),
+        outside_caseload=outside,
+    )
+
+
+def thread_read_granted_record(*, thread_id: int, user, via: str) -> ThreadRead:
+    """Logs a reading of a thread's messages outside the thread page, granted by a role:
+    the consulted expert, the manager reviewing a reply, its author reading the review.
+
+    Not counted outside the caseload: the reader was asked, or reviews by their office.
+    """
+    return ThreadRead.objects.create(
+        thread_id=thread_id,
+        user=user,
+        read_at=timezone.now(),
+        via=via,
+        outside_caseload=False,
     )
