@@ -108,6 +108,7 @@ class RetentionRun(models.Model):
 
     class State(models.TextChoices):
         DRY_RUN = "dry_run", _("simulation")
+        APPLYING = "applying", _("en cours d'application")
         APPLIED = "applied", _("appliquée")
         CANCELLED = "cancelled", _("abandonnée")
 

@@ -18,7 +18,12 @@ from .forms import access_export_form
 from .models import ReadAlert, RetentionRun
 from .services.access_export import access_export_build
 from .services.read_audit import read_alert_acknowledge
-from .services.retention import retention_run_apply, retention_run_cancel, retention_run_prepare
+from .services.retention import (
+    RetentionRunRefused,
+    retention_run_apply,
+    retention_run_cancel,
+    retention_run_prepare,
+)
 
 
 def _require_admin(request, permission: str) -> None:
@@ -60,10 +65,17 @@ def retention_detail_view(request, pk):
     if request.method == "POST":
         _require_admin(request, "privacy.change_retentionrun")
         action = request.POST.get("action")
-        if run.state != RetentionRun.State.DRY_RUN:
+        appliable = (RetentionRun.State.DRY_RUN, RetentionRun.State.APPLYING)
+        if run.state not in appliable or (
+            action == "cancel" and run.state != RetentionRun.State.DRY_RUN
+        ):
             messages.error(request, _("Cette passe n'est plus une simulation."))
         elif action == "apply" and request.POST.get("confirm") == "on":
-            retention_run_apply(run=run, by=request.user)
+            try:
+                run = retention_run_apply(run=run, by=request.user)
+            except RetentionRunRefused:
+                messages.error(request, _("Cette passe a déjà été appliquée ou abandonnée."))
+                return redirect("privacy_retention:detail", run.pk)
             messages.success(
                 request,
                 _("Passe appliquée : %(threads)s fils et %(raw)s courriels bruts effacés.")
@@ -81,7 +93,7 @@ def retention_detail_view(request, pk):
         {
             "run": run,
             "title": _("Passe de conservation du %s") % f"{run.created_at:%d/%m/%Y %H:%M}",
-            "can_apply": run.state == RetentionRun.State.DRY_RUN
+            "can_apply": run.state in (RetentionRun.State.DRY_RUN, RetentionRun.State.APPLYING)
             and request.user.has_perm("privacy.change_retentionrun"),
             "index_url": reverse("privacy_retention:index"),
         },

@@ -34,7 +34,18 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
@@ -249,10 +260,21 @@ def _files_delete(names: set[str]) -> None:
         storage.delete(name)
 
 
-def _erase_threads(*, thread_ids: list[int], run: RetentionRun, now: dt.datetime) -> int:
-    """Erases one batch of threads in one transaction; returns raw mails erased."""
+def _erase_threads(*, thread_ids: list[int], run: RetentionRun, now: dt.datetime) -> None:
+    """Erases one batch of threads in one transaction and adds it to the run's counts.
+
+    The batch's threads are locked first and only those still unerased are erased, so two
+    appliers of the same run (a double click, a resume) never erase a thread twice."""
     files: set[str] = set()
     with transaction.atomic():
+        thread_ids = list(
+            Thread.objects.select_for_update(of=("self",))
+            .filter(pk__in=thread_ids, erasure__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not thread_ids:
+            return
         messages = Message.objects.filter(thread_id__in=thread_ids)
         message_ids = list(messages.values_list("pk", flat=True))
         raw_ids = set(messages.filter(raw_mail__isnull=False).values_list("raw_mail_id", flat=True))
@@ -306,9 +328,12 @@ def _erase_threads(*, thread_ids: list[int], run: RetentionRun, now: dt.datetime
             .exclude(messages__thread__erasure__isnull=True)
             .values_list("pk", flat=True)
         )
-        erased = _erase_raw_mails(raw_erasable, now)
+        erased_raw = _erase_raw_mails(raw_erasable, now)
+        RetentionRun.objects.filter(pk=run.pk).update(
+            erased_threads=F("erased_threads") + len(thread_ids),
+            erased_raw_mails=F("erased_raw_mails") + erased_raw,
+        )
         transaction.on_commit(lambda: _files_delete(files))
-    return erased
 
 
 def _erase_raw_mails(raw_ids: list[int], now: dt.datetime) -> int:
@@ -319,19 +344,28 @@ def _erase_raw_mails(raw_ids: list[int], now: dt.datetime) -> int:
     return len(raw_ids)
 
 
+class RetentionRunRefused(ValueError):
+    """The run cannot be applied (already applied, or abandoned)."""
+
+
 def retention_run_apply(
     *, run: RetentionRun, by=None, now: dt.datetime | None = None
 ) -> RetentionRun:
     """Applies a dry run at its own cut-offs (legal holds checked again now). Each batch of
-    threads is erased in its own transaction, so a long run can stop and start again."""
-    if run.state != RetentionRun.State.DRY_RUN:
-        raise ValueError("only a dry run can be applied")
+    threads is erased in its own transaction, so a long run can stop and start again: a run
+    left "applying" (a worker that died, a double click) is resumed by applying it again,
+    and its counts stay exact."""
+    claimed = RetentionRun.objects.filter(
+        pk=run.pk, state__in=[RetentionRun.State.DRY_RUN, RetentionRun.State.APPLYING]
+    ).update(state=RetentionRun.State.APPLYING)
+    if not claimed:
+        run.refresh_from_db()
+        raise RetentionRunRefused(f"retention run {run.pk} is {run.state}: it cannot be applied")
     now = now or timezone.now()
     candidates = retention_candidates(
         followup_cutoff=run.followup_cutoff, unknown_cutoff=run.unknown_cutoff
     )
     _rollups_ensure(candidates.values("pk"))
-    erased_threads = erased_raw = 0
     last_pk = 0
     while True:
         ids = list(
@@ -339,26 +373,21 @@ def retention_run_apply(
         )
         if not ids:
             break
-        erased_raw += _erase_threads(thread_ids=ids, run=run, now=now)
-        erased_threads += len(ids)
+        _erase_threads(thread_ids=ids, run=run, now=now)
         last_pk = ids[-1]
     with transaction.atomic():
-        orphans = list(_orphan_raw_mails(run.unknown_cutoff).values_list("pk", flat=True))
-        erased_raw += _erase_raw_mails(orphans, now)
-        run.state = RetentionRun.State.APPLIED
-        run.applied_at = now
-        run.applied_by = by
-        run.erased_threads = erased_threads
-        run.erased_raw_mails = erased_raw
-        run.save(
-            update_fields=[
-                "state",
-                "applied_at",
-                "applied_by",
-                "erased_threads",
-                "erased_raw_mails",
-            ]
+        orphans = list(
+            _orphan_raw_mails(run.unknown_cutoff)
+            .select_for_update(of=("self",))
+            .values_list("pk", flat=True)
         )
+        RetentionRun.objects.filter(pk=run.pk).update(
+            state=RetentionRun.State.APPLIED,
+            applied_at=now,
+            applied_by=by,
+            erased_raw_mails=F("erased_raw_mails") + _erase_raw_mails(orphans, now),
+        )
+    run.refresh_from_db()
     return run
 
 

@@ -24,6 +24,7 @@ from backoffice.organisation import roles
 from privacy.models import ErasedThread, LegalHold, RetentionRun
 from privacy.services.archive import archive_verify
 from privacy.services.retention import (
+    RetentionRunRefused,
     legal_hold_place,
     retention_run_apply,
     retention_run_prepare,
@@ -242,6 +243,40 @@ def test_applying_erases_contents_and_keeps_the_statistical_trace(
     assert ThreadRead.objects.filter(thread=thread).exists()  # the read log stays
     erased_entries = ArchiveEntry.objects.filter(content_erased_at__isnull=False)
     assert erased_entries.count() == 4 + 2  # raw mails and the two sent replies
+
+
+def test_a_run_interrupted_mid_way_is_resumed_and_erases_each_thread_once(world, monkeypatch):
+    from privacy.services import retention
+
+    monkeypatch.setattr(retention, "BATCH", 1)
+    real_erase, calls = retention._erase_threads, []
+
+    def erase_then_die(**kwargs):
+        calls.append(kwargs["thread_ids"])
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        real_erase(**kwargs)
+
+    monkeypatch.setattr(retention, "_erase_threads", erase_then_die)
+    run = retention_run_prepare(by=world.admin)
+    with pytest.raises(RuntimeError):
+        retention_run_apply(run=run, by=world.admin)
+    run.refresh_from_db()
+    assert (run.state, run.erased_threads) == (RetentionRun.State.APPLYING, 1)
+    assert ErasedThread.objects.count() == 1
+
+    monkeypatch.setattr(retention, "_erase_threads", real_erase)
+    run = retention_run_apply(run=run, by=world.admin)  # the administrator resumes it
+    assert (run.state, run.erased_threads, run.erased_raw_mails) == ("applied", 3, 4)
+    assert ErasedThread.objects.filter(run=run).count() == 3
+    assert archive_verify().ok
+
+
+def test_an_applied_or_abandoned_run_cannot_be_applied_again(world):
+    run = retention_run_apply(run=retention_run_prepare())
+    with pytest.raises(RetentionRunRefused):
+        retention_run_apply(run=run)
+    assert RetentionRun.objects.get(pk=run.pk).erased_threads == 3
 
 
 def test_applying_leaves_other_threads_untouched(world, django_capture_on_commit_callbacks):
