@@ -14,13 +14,8 @@ from backoffice.correspondence.models import ThreadRead
 from backoffice.organisation.models import Counsellor
 
 from ..models import ReadAlert
+from . import local_midnight
 from .alerts import admins_notify
-
-
-def _day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
-    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
 
 
 def read_alerts_check(*, day: dt.date | None = None) -> list[ReadAlert]:
@@ -30,7 +25,7 @@ def read_alerts_check(*, day: dt.date | None = None) -> list[ReadAlert]:
     updates the count of an existing alert. Returns the alerts raised by this call."""
     day = day or timezone.localdate()
     threshold = settings.MAILNET_READ_ALERT_THRESHOLD
-    start, end = _day_window(day)
+    start, end = local_midnight(day), local_midnight(day + dt.timedelta(days=1))
     counts = (
         ThreadRead.objects.filter(outside_caseload=True, read_at__gte=start, read_at__lt=end)
         .values_list("user_id")

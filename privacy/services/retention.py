@@ -65,6 +65,7 @@ from reports.models import Rating, RollupDay
 from reports.services.rollups import rollup_day_recompute
 
 from ..models import ErasedThread, LegalHold, RetentionRun
+from . import local_midnight
 
 BATCH = 500
 
@@ -74,10 +75,6 @@ def months_before(day: dt.date, months: int) -> dt.date:
     year, month = divmod(index, 12)
     month += 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 def legal_holds_active(*, day: dt.date | None = None) -> QuerySet[LegalHold]:
@@ -99,7 +96,7 @@ def retention_candidates(
     threads = Thread.objects.filter(erasure__isnull=True).annotate(_last=last_activity)
     known = (
         Q(status__in=[Thread.Status.ANSWERED, Thread.Status.CLOSED])
-        & Q(_last__lt=_midnight(followup_cutoff))
+        & Q(_last__lt=local_midnight(followup_cutoff))
         & (
             (
                 Q(jobseeker__isnull=False)
@@ -134,7 +131,7 @@ def _orphan_raw_mails(unknown_cutoff: dt.datetime) -> QuerySet[RawMail]:
 def _cutoffs(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
     today = timezone.localdate(now)
     followup = months_before(today, settings.MAILNET_RETENTION_MONTHS_AFTER_FOLLOWUP)
-    unknown = _midnight(months_before(today, settings.MAILNET_RETENTION_MONTHS_UNKNOWN))
+    unknown = local_midnight(months_before(today, settings.MAILNET_RETENTION_MONTHS_UNKNOWN))
     return followup, unknown
 
 
