@@ -214,6 +214,16 @@ def quality_draw_team(
 
 
 @transaction.atomic
+def review_refusal(*, sample: ReviewSample, reviewer) -> str | None:
+    """Why `reviewer` may not score `sample` (French), or None when they may: only a reviewer
+    who may write the sample's agency scores it, never their own reply."""
+    if not reviewer.has_perm("quality.add_review") or not access.can_write(reviewer, sample):
+        return _("Vous ne pouvez pas relire cette réponse.")
+    if sample.counsellor.user_id == reviewer.pk:
+        return _("On ne relit pas ses propres réponses.")
+    return None
+
+
 def review_record(
     *, sample: ReviewSample, reviewer, scores: dict[str, int], comment: str
 ) -> Review:
@@ -222,10 +232,9 @@ def review_record(
     Only a reviewer who may write the sample's agency scores it, never their own reply;
     scoring again replaces the previous score (the latest reviewer is kept).
     """
-    if not reviewer.has_perm("quality.add_review") or not access.can_write(reviewer, sample):
-        raise PermissionDenied(_("Vous ne pouvez pas relire cette réponse."))
-    if sample.counsellor.user_id == reviewer.pk:
-        raise PermissionDenied(_("On ne relit pas ses propres réponses."))
+    refusal = review_refusal(sample=sample, reviewer=reviewer)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     missing = [name for name in REVIEW_CRITERIA if name not in scores]
     if missing or any(not 1 <= int(scores[name]) <= 4 for name in REVIEW_CRITERIA):
         raise ValidationError(_("Chaque critère se note de 1 à 4."))

@@ -17,7 +17,6 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from backoffice.correspondence.models import ThreadRead
 from backoffice.correspondence.services.reads import thread_read_granted_record
-from backoffice.organisation import access
 from backoffice.organisation.scoped_admin import (
     ScopedCreateView,
     ScopedEditView,
@@ -83,12 +82,7 @@ class SampleReviewView(WagtailAdminTemplateMixin, FormView):
 
     @cached_property
     def may_score(self) -> bool:
-        user = self.request.user
-        return (
-            user.has_perm("quality.add_review")
-            and access.can_write(user, self.sample)
-            and self.sample.counsellor.user_id != user.pk
-        )
+        return services.review_refusal(sample=self.sample, reviewer=self.request.user) is None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm("quality.view_reviewsample"):
