@@ -40,25 +40,18 @@ def thread_read_record(*, thread: Thread, user, via: str = ThreadRead.Via.OTHER)
             thread=thread, expert__user=user, answered_at__isnull=True
         ).exists()
     )
-    return ThreadRead.objects.create(
-        thread=thread,
-        user=user,
-        read_at=timezone.now(),
-        via=via,
-        outside_caseload=outside,
-    )
+    return thread_read_granted_record(thread_id=thread.pk, user=user, via=via, outside=outside)
 
 
-def thread_read_granted_record(*, thread_id: int, user, via: str) -> ThreadRead:
+def thread_read_granted_record(
+    *, thread_id: int, user, via: str, outside: bool = False
+) -> ThreadRead:
     """Logs a reading of a thread's messages outside the thread page, granted by a role:
     the consulted expert, the manager reviewing a reply, its author reading the review.
 
-    Not counted outside the caseload: the reader was asked, or reviews by their office.
+    Not counted outside the caseload (unless `outside`): the reader was asked, or reviews
+    by their office.
     """
     return ThreadRead.objects.create(
-        thread_id=thread_id,
-        user=user,
-        read_at=timezone.now(),
-        via=via,
-        outside_caseload=False,
+        thread_id=thread_id, user=user, read_at=timezone.now(), via=via, outside_caseload=outside
     )
