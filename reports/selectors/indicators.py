@@ -430,18 +430,23 @@ def report_totals(**kwargs) -> ReportRow:
 
 
 def counsellors_to_support(
-    *, period: Period, scope: ReportScope, rows: list[FactRow] | None = None, today=None
+    *,
+    period: Period,
+    scope: ReportScope,
+    rows: list[FactRow] | None = None,
+    today=None,
+    counsellor_rows: list[ReportRow] | None = None,
 ) -> list[dict]:
     """Active counsellors in scope who answered no mail in the period, with what they
-    received and still have waiting. Never for a scope without counsellor-level figures."""
+    received and still have waiting. Never for a scope without counsellor-level figures.
+    `counsellor_rows`: the period's rows by counsellor when the caller has them already."""
     if not scope.counsellor_level:
         raise PermissionError("counsellor-level figures are not in this scope")
-    by_counsellor = {
-        r.key: r
-        for r in report_rows(
+    if counsellor_rows is None:
+        counsellor_rows = report_rows(
             period=period, group_by="counsellor", scope=scope, rows=rows, today=today
         )
-    }
+    by_counsellor = {r.key: r for r in counsellor_rows}
     result = []
     for counsellor in active_counsellors(scope).select_related("user", "agency", "team__agency"):
         row = by_counsellor.get(counsellor.pk)
