@@ -16,12 +16,16 @@ from backoffice.correspondence.models import Message, Thread
 from backoffice.correspondence.services.deadlines import agency_calendar
 from backoffice.correspondence.sla import business_hours_between
 from backoffice.organisation.models import Territory
-from reports.models import CaseloadDay, DailyRollup, RollupDay
+from reports.models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
 from reports.selectors import ReportScope, day_facts, report_rows, report_totals
-from reports.selectors.backlog import backlog_sql
+from reports.selectors.backlog import backlog_sql, latest_snapshot_before
 from reports.selectors.indicators import caseload_counts
-from reports.services.rollups import caseload_snapshots_purge, rollup_day_recompute
+from reports.services.rollups import (
+    backlog_snapshots_purge,
+    caseload_snapshots_purge,
+    rollup_day_recompute,
+)
 from reports.tasks import reports_nightly
 from tests.factories import AgencyFactory
 
@@ -144,6 +148,56 @@ def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
         dt.date(2026, 3, 12),
         dt.date(2026, 3, 13),
     ]
+
+
+def _backlog_by_key(day, agency_ids=None):
+    return {
+        key: facts.unanswered_end
+        for key, facts in day_facts(day=day, agency_ids=agency_ids).items()
+        if facts.unanswered_end
+    }
+
+
+def test_live_backlog_starts_from_the_last_nights_threads_and_agrees_with_every_message(week):
+    # Thursday 12 March rolled up; on Friday t1 gets new mail, t3 and t4 are answered (in
+    # the fixture), t2 (waiting since Tuesday, no mail since) moves to c2 with a motif, and
+    # a new thread of c4 arrives: keys follow the threads as they are now.
+    thursday, friday = dt.date(2026, 3, 12), dt.date(2026, 3, 13)
+    with time_machine.travel(paris("2026-03-13 18:00"), tick=False):
+        rollup_day_recompute(day=thursday)
+        assert BacklogThread.objects.filter(day=thursday).count() == 3  # t2, t3, t4
+        t1, t2 = week.threads[0], week.threads[1]
+        incoming(t1, "2026-03-13 11:00")
+        Thread.objects.filter(pk=t2.pk).update(counsellor=week.c2, motif=week.motifs.form_fin)
+        incoming(ThreadFactory(agency=week.a1, counsellor=week.c4), "2026-03-13 16:00")
+
+        assert latest_snapshot_before(friday) == thursday
+        from_snapshot = _backlog_by_key(friday)
+        only_nord = _backlog_by_key(friday, agency_ids=[week.a1.pk])
+        RollupDay.objects.update(backlog_threads=False)
+        assert latest_snapshot_before(friday) is None
+        from_messages = _backlog_by_key(friday)
+        assert _backlog_by_key(friday, agency_ids=[week.a1.pk]) == only_nord
+
+    assert from_snapshot == from_messages
+    assert sorted((k.counsellor_id, n) for k, n in from_snapshot.items()) == sorted(
+        [(week.c1.pk, 1), (week.c2.pk, 1), (week.c4.pk, 1)]
+    )
+    assert next(k for k in from_snapshot if k.counsellor_id == week.c2.pk).motif_id == (
+        week.motifs.form_fin.pk
+    )
+
+
+def test_old_backlog_snapshots_are_purged(week):
+    for day in (dt.date(2026, 3, 9), dt.date(2026, 3, 12)):
+        rollup_day_recompute(day=day)
+
+    backlog_snapshots_purge(today=dt.date(2026, 3, 19))
+
+    assert set(BacklogThread.objects.values_list("day", flat=True)) == {dt.date(2026, 3, 12)}
+    assert not RollupDay.objects.get(day=dt.date(2026, 3, 9)).backlog_threads
+    assert latest_snapshot_before(dt.date(2026, 3, 19)) == dt.date(2026, 3, 12)
+    assert latest_snapshot_before(dt.date(2026, 3, 20)) is None  # too old: every message
 
 
 def _utc(text: str) -> dt.datetime:
