@@ -77,6 +77,10 @@ def rollup_day_recompute(*, day: dt.date) -> int:
         day=day, time_zones={info.calendar.time_zone for info in agencies.values()}
     )
     backlog_rows = _backlog_insert(day=day)
+    # Only recent days start a live day: an older day's set is not kept.
+    keep_threads = day >= timezone.localdate() - dt.timedelta(days=SNAPSHOT_MAX_AGE_DAYS)
+    if not keep_threads:
+        BacklogThread.objects.filter(day=day).delete()
     total = len(rows) + backlog_rows
     caseload_snapshot_take(day=day)
     RollupDay.objects.update_or_create(
@@ -85,7 +89,7 @@ def rollup_day_recompute(*, day: dt.date) -> int:
             "computed_at": timezone.now(),
             "rows": total,
             "caseload": True,
-            "backlog_threads": True,
+            "backlog_threads": keep_threads,
         },
     )
     return total

@@ -1,5 +1,6 @@
 """The daily roll-up: idempotent, and reports built on it agree with the raw messages."""
 
+import dataclasses
 import datetime as dt
 import statistics
 from collections import defaultdict
@@ -18,7 +19,7 @@ from backoffice.correspondence.sla import business_hours_between
 from backoffice.organisation.models import Territory
 from reports.models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
-from reports.selectors import ReportScope, day_facts, report_rows, report_totals
+from reports.selectors import ReportScope, day_facts, fact_rows, report_rows, report_totals
 from reports.selectors.backlog import backlog_sql, latest_snapshot_before
 from reports.selectors.indicators import caseload_counts
 from reports.services.rollups import (
@@ -124,6 +125,24 @@ def test_whole_week_from_rollups_agrees_with_raw_and_by_region(week, after_week)
     )
 
 
+def _comparable(rows):
+    return [{**dataclasses.asdict(r), "response_hours": sorted(r.response_hours)} for r in rows]
+
+
+def test_rolled_up_days_grouped_by_the_database_match_the_same_facts_grouped_in_python(
+    week, after_week
+):
+    for day in WEEK.days:
+        rollup_day_recompute(day=day)
+    scopes = [NATIONAL, ReportScope.for_region(week.nord), ReportScope.for_agency(week.a1)]
+    for scope in scopes:
+        facts = list(fact_rows(period=WEEK, scope=scope))
+        for group_by in [*scope.groupings, "day", "total"]:
+            by_database = report_rows(period=WEEK, group_by=group_by, scope=scope)
+            in_python = report_rows(period=WEEK, group_by=group_by, scope=scope, rows=facts)
+            assert _comparable(by_database) == _comparable(in_python), (scope.label, group_by)
+
+
 def test_late_mail_is_counted_once_the_day_is_recomputed(week, after_week):
     rollup_day_recompute(day=dt.date(2026, 3, 12))
     before = report_totals(period=Period.day(dt.date(2026, 3, 12)), scope=NATIONAL)
@@ -188,9 +207,13 @@ def test_live_backlog_starts_from_the_last_nights_threads_and_agrees_with_every_
     )
 
 
-def test_old_backlog_snapshots_are_purged(week):
-    for day in (dt.date(2026, 3, 9), dt.date(2026, 3, 12)):
-        rollup_day_recompute(day=day)
+def test_old_backlog_snapshots_are_purged_and_old_days_keep_none(week):
+    with time_machine.travel(paris("2026-03-13 02:30"), tick=False):
+        for day in (dt.date(2026, 3, 9), dt.date(2026, 3, 12)):
+            rollup_day_recompute(day=day)
+    rollup_day_recompute(day=dt.date(2026, 3, 10))  # long ago: its threads are not kept
+    assert not RollupDay.objects.get(day=dt.date(2026, 3, 10)).backlog_threads
+    assert DailyRollup.objects.filter(day=dt.date(2026, 3, 10), flow=False).exists()
 
     backlog_snapshots_purge(today=dt.date(2026, 3, 19))
 
