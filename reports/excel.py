@@ -28,6 +28,7 @@ from .selectors.indicators import (
     counsellors_to_support,
     fact_rows,
     report_rows,
+    report_totals,
 )
 from .selectors.scope import ReportScope
 
@@ -294,8 +295,7 @@ def workbook_write(
         group: report_rows(period=period, group_by=group, scope=scope, rows=facts, today=today)
         for group, _title in [*breakdowns, ("day", "Jours")]
     }
-    total = report_rows(period=period, group_by="total", scope=scope, rows=facts, today=today)
-    total = total[0] if total else ReportRow(key="total", label="Total")
+    total = report_totals(period=period, scope=scope, rows=facts, today=today)
     progress(50)
 
     wb = Workbook(write_only=True)
@@ -314,7 +314,9 @@ def workbook_write(
         written += _breakdown_sheet(wb, title, str(GROUP_LABELS[group]), computed[group])
         progress(50 + 40 * (index + 1) // (len(breakdowns) + 1))
     if scope.counsellor_level:
-        support = counsellors_to_support(period=period, scope=scope, rows=facts, today=today)
+        support = counsellors_to_support(
+            period=period, scope=scope, today=today, counsellor_rows=computed["counsellor"]
+        )
         headings = [
             ("Conseiller", 34),
             ("Matricule", 12),

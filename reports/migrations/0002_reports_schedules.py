@@ -10,37 +10,37 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import migrations
 
+NIGHTLY = "mailnet-reports-nightly"
+MONTHLY_EXPORTS = "mailnet-reports-monthly-exports"
+
 
 def schedule(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
+    from backoffice.schedules import schedule_upsert
+
     tz = ZoneInfo(settings.TIME_ZONE)
     today = dt.datetime.now(tz).date()
     tomorrow = today + dt.timedelta(days=1)
     next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    Schedule.objects.get_or_create(
-        name="mailnet-reports-nightly",
-        defaults={
-            "func": "reports.tasks.reports_nightly",
-            "schedule_type": "D",
-            "repeats": -1,
-            "next_run": dt.datetime.combine(tomorrow, dt.time(2, 30), tzinfo=tz),
-        },
+    schedule_upsert(
+        apps,
+        name=NIGHTLY,
+        func="reports.tasks.reports_nightly",
+        schedule_type="D",
+        next_run=dt.datetime.combine(tomorrow, dt.time(2, 30), tzinfo=tz),
     )
-    Schedule.objects.get_or_create(
-        name="mailnet-reports-monthly-exports",
-        defaults={
-            "func": "reports.tasks.reports_monthly_exports",
-            "schedule_type": "M",
-            "repeats": -1,
-            "next_run": dt.datetime.combine(next_month, dt.time(5, 0), tzinfo=tz),
-        },
+    schedule_upsert(
+        apps,
+        name=MONTHLY_EXPORTS,
+        func="reports.tasks.reports_monthly_exports",
+        schedule_type="M",
+        next_run=dt.datetime.combine(next_month, dt.time(5, 0), tzinfo=tz),
     )
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(
-        name__in=["mailnet-reports-nightly", "mailnet-reports-monthly-exports"]
-    ).delete()
+    from backoffice.schedules import schedule_delete
+
+    schedule_delete(apps, NIGHTLY, MONTHLY_EXPORTS)
 
 
 class Migration(migrations.Migration):

@@ -13,28 +13,28 @@ from django.conf import settings
 from django.db import migrations
 
 NAME = "mailnet-reports-monthly-exports"
+FUNC = "reports.tasks.reports_monthly_exports"
 CRON = "0 5 1 * *"
 
 
 def to_cron(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
+    from backoffice.schedules import schedule_upsert
+
     now = dt.datetime.now(ZoneInfo(settings.TIME_ZONE))
-    Schedule.objects.update_or_create(
+    schedule_upsert(
+        apps,
         name=NAME,
-        defaults={
-            "func": "reports.tasks.reports_monthly_exports",
-            "schedule_type": "C",
-            "cron": CRON,
-            "repeats": -1,
-            "next_run": croniter(CRON, now).get_next(dt.datetime),
-        },
+        func=FUNC,
+        schedule_type="C",
+        cron=CRON,
+        next_run=croniter(CRON, now).get_next(dt.datetime),
     )
 
 
 def to_monthly(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).update(
-        schedule_type="M", cron=None
-    )
+    from backoffice.schedules import schedule_upsert
+
+    schedule_upsert(apps, name=NAME, func=FUNC, schedule_type="M", cron=None)
 
 
 class Migration(migrations.Migration):

@@ -74,6 +74,8 @@ class RollupDay(models.Model):
     rows = models.PositiveIntegerField(_("lignes"), default=0)
     # True once the caseloads of the day are in CaseloadDay (reports count them there).
     caseload = models.BooleanField(_("portefeuilles relevés"), default=False)
+    # True while the threads unanswered at the end of the day are in BacklogThread.
+    backlog_threads = models.BooleanField(_("fils en attente relevés"), default=False)
 
     class Meta:
         ordering = ["-day"]
@@ -108,3 +110,22 @@ class CaseloadDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} – {self.counsellor_id or '-'}"
+
+
+class BacklogThread(models.Model):
+    """One thread unanswered at the end of a rolled-up day (in its agency's time zone).
+
+    Taken by the nightly roll-up from every message, kept for a few days: a later day's
+    backlog (today's, live) starts from the latest set and reads again only the threads
+    with mail since (selectors/backlog.py)."""
+
+    day = models.DateField(_("jour"))
+    thread = _dimension("correspondence.Thread", _("fil"))
+
+    class Meta:
+        verbose_name = _("fil en attente en fin de journée")
+        verbose_name_plural = _("fils en attente en fin de journée")
+        indexes = [models.Index(fields=["day", "thread"], name="backlog_thread_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} – {self.thread_id}"

@@ -227,6 +227,42 @@ def _key_filters(filters: dict) -> tuple[Q, Callable[[FactKey], bool]]:
     return q, matches
 
 
+def _period_days(period: Period, today: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+    """(rolled-up days, live days) of the period up to today: days before today with a
+    complete roll-up are read from it, the others (today first) are computed live."""
+    days = [d for d in period.days if d <= today]
+    rolled = set(
+        RollupDay.objects.filter(day__in=[d for d in days if d < today]).values_list(
+            "day", flat=True
+        )
+    )
+    return sorted(rolled), [d for d in days if d not in rolled]
+
+
+def _clean_filters(filters: dict | None) -> dict:
+    return {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+
+
+def live_fact_rows(
+    *, period: Period, scope: ReportScope, filters: dict | None = None, today=None
+) -> list[FactRow]:
+    """The facts of the period's days that are not rolled up (today, at least), computed
+    from the raw records: what `report_rows` adds to the roll-up. Read it once when one
+    screen groups the same period several ways."""
+    filters = _clean_filters(filters)
+    _key_q, key_matches = _key_filters(filters)
+    _rolled, live_days = _period_days(period, today or timezone.localdate())
+    if not live_days:
+        return []
+    agency_ids = scope.agency_ids_or_none()
+    return [
+        FactRow(day, key, facts)
+        for day in live_days
+        for key, facts in day_facts(day=day, agency_ids=agency_ids).items()
+        if key_matches(key)
+    ]
+
+
 def fact_rows(
     *,
     period: Period,
@@ -239,24 +275,13 @@ def fact_rows(
     (region_id, agency_id, modality_id, motif_id, audience...) to the one value they must
     have, and `motif_family_id` to a family whose motifs are kept. Without `daily_backlog`,
     days before the last carry no backlog (only the "day" grouping shows one per day)."""
-    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    key_q, key_matches = _key_filters(filters)
+    filters = _clean_filters(filters)
+    key_q, _key_matches = _key_filters(filters)
     today = today or timezone.localdate()
-    days = [d for d in period.days if d <= today]
-    rolled = set(
-        RollupDay.objects.filter(day__in=[d for d in days if d < today]).values_list(
-            "day", flat=True
-        )
-    )
+    rolled, _live = _period_days(period, today)
     last_day = min(period.end, today)
-    yield from _rollup_rows(sorted(rolled), last_day, scope, key_q, daily_backlog)
-    live_days = [d for d in days if d not in rolled]
-    if live_days:
-        agency_ids = scope.agency_ids_or_none()
-        for day in live_days:
-            for key, facts in day_facts(day=day, agency_ids=agency_ids).items():
-                if key_matches(key):
-                    yield FactRow(day, key, facts)
+    yield from _rollup_rows(rolled, last_day, scope, key_q, daily_backlog)
+    yield from live_fact_rows(period=period, scope=scope, filters=filters, today=today)
 
 
 # --- grouping ----------------------------------------------------------------------------
@@ -337,6 +362,93 @@ def active_counsellors(scope: ReportScope):
     )
 
 
+GROUP_COLUMNS = {**KEY_FIELDS, "motif_family": "motif_id", "day": "day", "total": None}
+FLOW_SUMS = (
+    "received",
+    "answered",
+    "answered_within",
+    "holding_notices",
+    "breaches",
+    "new_contacts",
+    "ratings",
+    "rating_sum",
+)
+
+
+def _rolled_groups(
+    grouped: dict,
+    answering: dict,
+    *,
+    days: list[dt.date],
+    last_day: dt.date,
+    group_by: str,
+    scope: ReportScope,
+    key_q: Q,
+    families: dict,
+    volumes_only: bool = False,
+) -> None:
+    """Adds the rolled-up `days` to `grouped` (ReportRow per key) and `answering`
+    (counsellors who answered, per key), grouped by the database: sums per key, the
+    backlog of the last day (of each day for "day"), then the response times and the
+    answering counsellors of the rows that hold replies."""
+    if not days:
+        return
+    column = GROUP_COLUMNS[group_by]
+    scoped = DailyRollup.objects.filter(scope.rollup_filter()).filter(key_q)
+    flows = scoped.filter(flow=True, day__in=days)
+
+    def row_for(value) -> ReportRow:
+        if group_by == "total":
+            key = "total"
+        elif group_by == "motif_family":
+            key = families.get(value)
+        else:
+            key = value
+        if isinstance(key, str) and group_by == "day":  # SQLite hands dates back as text
+            key = dt.date.fromisoformat(key)
+        row = grouped.get(key)
+        if row is None:
+            row = grouped[key] = ReportRow(key=key, label="")
+        return row
+
+    # Named apart from the columns they add up (the ORM refuses an aggregate over itself).
+    sums = {f"sum_{name}": Sum(name) for name in FLOW_SUMS}
+    sums["sum_received_jobseekers"] = Sum("received", filter=Q(audience=Audience.JOBSEEKERS))
+
+    def grouped_sums(qs, **aggregates):
+        if column is None:
+            return [qs.aggregate(**aggregates)]
+        return qs.values(column).annotate(**aggregates).order_by()
+
+    for values in grouped_sums(flows, **sums):
+        if column is None and values["sum_received"] is None:
+            break  # no row at all
+        row = row_for(values.get(column) if column else None)
+        for name in (*FLOW_SUMS, "received_jobseekers"):
+            setattr(row, name, getattr(row, name) + (values[f"sum_{name}"] or 0))
+    daily = group_by == "day" and not volumes_only
+    backlog_days = days if daily else [d for d in days if d == last_day]
+    if backlog_days:
+        backlog = scoped.filter(day__in=backlog_days, unanswered_end__gt=0)
+        for values in grouped_sums(backlog, backlog=Sum("unanswered_end")):
+            if values["backlog"]:
+                row = row_for(values.get(column) if column else None)
+                row.unanswered_end += values["backlog"]
+    if volumes_only:
+        return
+    replies = flows.filter(answered__gt=0)
+    for value, hours in _raw_values(replies.values_list(column or "day", "response_hours")):
+        if isinstance(hours, str):
+            hours = json.loads(hours)
+        row_for(value if column else None).response_hours.extend(hours)
+    if group_by in COUNSELLOR_PATHS or group_by == "total":
+        pairs = replies.filter(counsellor_id__isnull=False).values_list(
+            column or "day", "counsellor_id"
+        )
+        for value, counsellor_id in pairs.distinct().order_by():
+            answering[row_for(value if column else None).key].add(counsellor_id)
+
+
 def report_rows(
     *,
     period: Period,
@@ -345,17 +457,42 @@ def report_rows(
     filters: dict | None = None,
     today: dt.date | None = None,
     rows: list[FactRow] | None = None,
+    live_rows: list[FactRow] | None = None,
+    volumes_only: bool = False,
 ) -> list[ReportRow]:
     """The indicators of `period` in `scope`, one row per value of `group_by` (or "total",
-    or "day"), sorted by label. Raises PermissionError for a grouping the scope may not see."""
+    or "day"), sorted by label. Raises PermissionError for a grouping the scope may not see.
+
+    `rows`: every fact of the period already read (`fact_rows`), grouped here (a workbook
+    reads them once for all its sheets). Otherwise the database groups the rolled-up days
+    and only the live days are grouped here (`live_rows` when the caller has them);
+    `volumes_only` (a chart) skips their response times, answering counsellors and the
+    backlog of each day.
+    """
     if group_by == "counsellor" and not scope.counsellor_level:
         raise PermissionError("counsellor-level figures are not in this scope")
-    if rows is None:
-        rows = list(fact_rows(period=period, scope=scope, filters=filters, today=today))
+    today = today or timezone.localdate()
+    last_day = min(period.end, today)
+    families = motif_families() if group_by == "motif_family" else {}
     grouped: dict[object, ReportRow] = {}
     answering: dict[object, set] = defaultdict(set)
-    last_day = min(period.end, today or timezone.localdate())
-    families = motif_families() if group_by == "motif_family" else {}
+    if rows is None:
+        rolled, _live = _period_days(period, today)
+        key_q, _matches = _key_filters(_clean_filters(filters))
+        _rolled_groups(
+            grouped,
+            answering,
+            days=rolled,
+            last_day=last_day,
+            group_by=group_by,
+            scope=scope,
+            key_q=key_q,
+            families=families,
+            volumes_only=volumes_only,
+        )
+        if live_rows is None:
+            live_rows = live_fact_rows(period=period, scope=scope, filters=filters, today=today)
+        rows = live_rows
     for row in rows:
         if row.backlog_only:
             if group_by == "day":
@@ -430,18 +567,23 @@ def report_totals(**kwargs) -> ReportRow:
 
 
 def counsellors_to_support(
-    *, period: Period, scope: ReportScope, rows: list[FactRow] | None = None, today=None
+    *,
+    period: Period,
+    scope: ReportScope,
+    rows: list[FactRow] | None = None,
+    today=None,
+    counsellor_rows: list[ReportRow] | None = None,
 ) -> list[dict]:
     """Active counsellors in scope who answered no mail in the period, with what they
-    received and still have waiting. Never for a scope without counsellor-level figures."""
+    received and still have waiting. Never for a scope without counsellor-level figures.
+    `counsellor_rows`: the period's rows by counsellor when the caller has them already."""
     if not scope.counsellor_level:
         raise PermissionError("counsellor-level figures are not in this scope")
-    by_counsellor = {
-        r.key: r
-        for r in report_rows(
+    if counsellor_rows is None:
+        counsellor_rows = report_rows(
             period=period, group_by="counsellor", scope=scope, rows=rows, today=today
         )
-    }
+    by_counsellor = {r.key: r for r in counsellor_rows}
     result = []
     for counsellor in active_counsellors(scope).select_related("user", "agency", "team__agency"):
         row = by_counsellor.get(counsellor.pk)

@@ -102,7 +102,19 @@ NO_REPORTS = ReportScope()
 
 
 def report_scope_for(user) -> ReportScope:
-    """The figures `user` may read (NO_REPORTS for counsellors and unknown roles)."""
+    """The figures `user` may read (NO_REPORTS for counsellors and unknown roles); computed
+    once per request (cached on the user object, as `scope_for` does): the menu, the view
+    and its filters all ask."""
+    cached = getattr(user, "_mailnet_report_scope", None)
+    if cached is not None:
+        return cached
+    report_scope = _report_scope_compute(user)
+    if user is not None:
+        user._mailnet_report_scope = report_scope
+    return report_scope
+
+
+def _report_scope_compute(user) -> ReportScope:
     scope = scope_for(user)
     if scope.everything:
         return ReportScope.national()

@@ -12,8 +12,12 @@ from django.utils import timezone
 from backoffice.caseloads.models import Assignment, AssignmentKind
 from backoffice.organisation.models import Agency, Counsellor
 
-from ..models import CaseloadDay, DailyRollup, RollupDay
-from ..selectors.backlog import backlog_sql
+from ..models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
+from ..selectors.backlog import (
+    SNAPSHOT_MAX_AGE_DAYS,
+    stored_backlog_sql,
+    unanswered_threads_store,
+)
 from ..selectors.facts import agencies_info, day_flow_facts
 
 COUNTER_COLUMNS = (
@@ -34,7 +38,8 @@ def rollup_day_recompute(*, day: dt.date) -> int:
 
     Two kinds of rows: the day's activity per key (`flow`, computed in Python: response
     times need the business calendar), and the threads unanswered at the end of the day
-    per key (not `flow`), grouped and written by the database in one INSERT … SELECT.
+    per key (not `flow`), grouped and written by the database in one INSERT … SELECT from
+    the set of those threads, stored too (BacklogThread: later days start from it).
     Reports add both up. Returns the number of rows written. Idempotent.
     """
     if connection.vendor == "postgresql":
@@ -68,13 +73,24 @@ def rollup_day_recompute(*, day: dt.date) -> int:
         for key, f in facts.items()
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=2000)
-    backlog_rows = _backlog_insert(
+    unanswered_threads_store(
         day=day, time_zones={info.calendar.time_zone for info in agencies.values()}
     )
+    backlog_rows = _backlog_insert(day=day)
+    # Only recent days start a live day: an older day's set is not kept.
+    keep_threads = day >= timezone.localdate() - dt.timedelta(days=SNAPSHOT_MAX_AGE_DAYS)
+    if not keep_threads:
+        BacklogThread.objects.filter(day=day).delete()
     total = len(rows) + backlog_rows
     caseload_snapshot_take(day=day)
     RollupDay.objects.update_or_create(
-        day=day, defaults={"computed_at": timezone.now(), "rows": total, "caseload": True}
+        day=day,
+        defaults={
+            "computed_at": timezone.now(),
+            "rows": total,
+            "caseload": True,
+            "backlog_threads": keep_threads,
+        },
     )
     return total
 
@@ -121,10 +137,19 @@ def caseload_snapshots_purge(*, today: dt.date | None = None) -> int:
     return deleted
 
 
-def _backlog_insert(*, day: dt.date, time_zones) -> int:
-    """One row per key holding threads unanswered at the end of `day`, straight from the
-    grouped SELECT of selectors.backlog into the roll-up table."""
-    select, params = backlog_sql(day=day, time_zones=time_zones)
+def backlog_snapshots_purge(*, today: dt.date | None = None) -> int:
+    """Deletes the stored sets of unanswered threads too old to start a live day from."""
+    today = today or timezone.localdate()
+    limit = today - dt.timedelta(days=SNAPSHOT_MAX_AGE_DAYS + 1)
+    deleted, _ = BacklogThread.objects.filter(day__lt=limit).delete()
+    RollupDay.objects.filter(day__lt=limit, backlog_threads=True).update(backlog_threads=False)
+    return deleted
+
+
+def _backlog_insert(*, day: dt.date) -> int:
+    """One row per key holding threads unanswered at the end of `day`, grouped from the
+    day's stored set of unanswered threads straight into the roll-up table."""
+    select, params = stored_backlog_sql(day=day)
     quote = connection.ops.quote_name
     keys = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id", "motif_id")
     columns = ["day", *keys, "audience", "unanswered_end", *COUNTER_COLUMNS, "flow"]

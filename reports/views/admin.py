@@ -26,7 +26,7 @@ from ..models import DailyRollup
 from ..selectors.indicators import (
     GROUP_LABELS,
     counsellors_to_support,
-    fact_rows,
+    live_fact_rows,
     report_rows,
 )
 from ..selectors.scope import report_scope_for
@@ -121,17 +121,11 @@ class IndicatorsReportView(ScopedReportMixin, ReportView):
         return self.filters.report_parameters()
 
     @cached_property
-    def fact_list(self):
-        period, group_by, filters = self.parameters
-        # The chart of days shows volumes only: the backlog of each day is for "day" rows.
-        return list(
-            fact_rows(
-                period=period,
-                scope=self.report_scope,
-                filters=filters,
-                daily_backlog=group_by == "day",
-            )
-        )
+    def live_list(self):
+        """The facts of the days not rolled up (today), computed once for the table and the
+        chart; the database groups the rolled-up days for each."""
+        period, _group_by, filters = self.parameters
+        return live_fact_rows(period=period, scope=self.report_scope, filters=filters)
 
     def get_queryset(self):
         return DailyRollup.objects.none()
@@ -143,7 +137,7 @@ class IndicatorsReportView(ScopedReportMixin, ReportView):
             group_by=group_by,
             scope=self.report_scope,
             filters=filters,
-            rows=self.fact_list,
+            live_rows=self.live_list,
         )
 
     @cached_property
@@ -171,7 +165,8 @@ class IndicatorsReportView(ScopedReportMixin, ReportView):
             group_by="day",
             scope=self.report_scope,
             filters=filters,
-            rows=self.fact_list,
+            live_rows=self.live_list,
+            volumes_only=True,  # the chart shows received mail and replies only
         )
         context["period"] = period
         context["scope"] = self.report_scope

@@ -1,5 +1,6 @@
 """The daily roll-up: idempotent, and reports built on it agree with the raw messages."""
 
+import dataclasses
 import datetime as dt
 import statistics
 from collections import defaultdict
@@ -16,12 +17,16 @@ from backoffice.correspondence.models import Message, Thread
 from backoffice.correspondence.services.deadlines import agency_calendar
 from backoffice.correspondence.sla import business_hours_between
 from backoffice.organisation.models import Territory
-from reports.models import CaseloadDay, DailyRollup, RollupDay
+from reports.models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
-from reports.selectors import ReportScope, day_facts, report_rows, report_totals
-from reports.selectors.backlog import backlog_sql
+from reports.selectors import ReportScope, day_facts, fact_rows, report_rows, report_totals
+from reports.selectors.backlog import backlog_sql, latest_snapshot_before
 from reports.selectors.indicators import caseload_counts
-from reports.services.rollups import caseload_snapshots_purge, rollup_day_recompute
+from reports.services.rollups import (
+    backlog_snapshots_purge,
+    caseload_snapshots_purge,
+    rollup_day_recompute,
+)
 from reports.tasks import reports_nightly
 from tests.factories import AgencyFactory
 
@@ -120,6 +125,24 @@ def test_whole_week_from_rollups_agrees_with_raw_and_by_region(week, after_week)
     )
 
 
+def _comparable(rows):
+    return [{**dataclasses.asdict(r), "response_hours": sorted(r.response_hours)} for r in rows]
+
+
+def test_rolled_up_days_grouped_by_the_database_match_the_same_facts_grouped_in_python(
+    week, after_week
+):
+    for day in WEEK.days:
+        rollup_day_recompute(day=day)
+    scopes = [NATIONAL, ReportScope.for_region(week.nord), ReportScope.for_agency(week.a1)]
+    for scope in scopes:
+        facts = list(fact_rows(period=WEEK, scope=scope))
+        for group_by in [*scope.groupings, "day", "total"]:
+            by_database = report_rows(period=WEEK, group_by=group_by, scope=scope)
+            in_python = report_rows(period=WEEK, group_by=group_by, scope=scope, rows=facts)
+            assert _comparable(by_database) == _comparable(in_python), (scope.label, group_by)
+
+
 def test_late_mail_is_counted_once_the_day_is_recomputed(week, after_week):
     rollup_day_recompute(day=dt.date(2026, 3, 12))
     before = report_totals(period=Period.day(dt.date(2026, 3, 12)), scope=NATIONAL)
@@ -144,6 +167,60 @@ def test_nightly_task_recomputes_the_last_days_and_its_schedule_exists(week):
         dt.date(2026, 3, 12),
         dt.date(2026, 3, 13),
     ]
+
+
+def _backlog_by_key(day, agency_ids=None):
+    return {
+        key: facts.unanswered_end
+        for key, facts in day_facts(day=day, agency_ids=agency_ids).items()
+        if facts.unanswered_end
+    }
+
+
+def test_live_backlog_starts_from_the_last_nights_threads_and_agrees_with_every_message(week):
+    # Thursday 12 March rolled up; on Friday t1 gets new mail, t3 and t4 are answered (in
+    # the fixture), t2 (waiting since Tuesday, no mail since) moves to c2 with a motif, and
+    # a new thread of c4 arrives: keys follow the threads as they are now.
+    thursday, friday = dt.date(2026, 3, 12), dt.date(2026, 3, 13)
+    with time_machine.travel(paris("2026-03-13 18:00"), tick=False):
+        rollup_day_recompute(day=thursday)
+        assert BacklogThread.objects.filter(day=thursday).count() == 3  # t2, t3, t4
+        t1, t2 = week.threads[0], week.threads[1]
+        incoming(t1, "2026-03-13 11:00")
+        Thread.objects.filter(pk=t2.pk).update(counsellor=week.c2, motif=week.motifs.form_fin)
+        incoming(ThreadFactory(agency=week.a1, counsellor=week.c4), "2026-03-13 16:00")
+
+        assert latest_snapshot_before(friday) == thursday
+        from_snapshot = _backlog_by_key(friday)
+        only_nord = _backlog_by_key(friday, agency_ids=[week.a1.pk])
+        RollupDay.objects.update(backlog_threads=False)
+        assert latest_snapshot_before(friday) is None
+        from_messages = _backlog_by_key(friday)
+        assert _backlog_by_key(friday, agency_ids=[week.a1.pk]) == only_nord
+
+    assert from_snapshot == from_messages
+    assert sorted((k.counsellor_id, n) for k, n in from_snapshot.items()) == sorted(
+        [(week.c1.pk, 1), (week.c2.pk, 1), (week.c4.pk, 1)]
+    )
+    assert next(k for k in from_snapshot if k.counsellor_id == week.c2.pk).motif_id == (
+        week.motifs.form_fin.pk
+    )
+
+
+def test_old_backlog_snapshots_are_purged_and_old_days_keep_none(week):
+    with time_machine.travel(paris("2026-03-13 02:30"), tick=False):
+        for day in (dt.date(2026, 3, 9), dt.date(2026, 3, 12)):
+            rollup_day_recompute(day=day)
+    rollup_day_recompute(day=dt.date(2026, 3, 10))  # long ago: its threads are not kept
+    assert not RollupDay.objects.get(day=dt.date(2026, 3, 10)).backlog_threads
+    assert DailyRollup.objects.filter(day=dt.date(2026, 3, 10), flow=False).exists()
+
+    backlog_snapshots_purge(today=dt.date(2026, 3, 19))
+
+    assert set(BacklogThread.objects.values_list("day", flat=True)) == {dt.date(2026, 3, 12)}
+    assert not RollupDay.objects.get(day=dt.date(2026, 3, 9)).backlog_threads
+    assert latest_snapshot_before(dt.date(2026, 3, 19)) == dt.date(2026, 3, 12)
+    assert latest_snapshot_before(dt.date(2026, 3, 20)) is None  # too old: every message
 
 
 def _utc(text: str) -> dt.datetime:

@@ -233,6 +233,8 @@ class Message(ImmutableContentMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["thread", "received_at"], name="message_thread_time"),
+            # A day's mail by time, for the reports' roll-ups and live figures.
+            models.Index(fields=["received_at"], name="message_received_at"),
             models.Index(
                 fields=["received_at"],
                 name="message_send_pending",
