@@ -120,25 +120,39 @@ class Engine:
             self.outcome.unknown_columns = header.unknown
             self.resource = RESOURCES[header.kind](lookups=self.lookups)
             self.titles = self.resource.titles
+            self._start()
             chunk: list[tuple[int, dict]] = []
+            chunk_rows = CHUNK_ROWS
             for number, raw in reader.rows():
                 self.outcome.total_rows += 1
                 chunk.append((number, raw))
-                if len(chunk) >= CHUNK_ROWS:
+                if len(chunk) >= chunk_rows:
                     self._chunk(chunk)
                     chunk = []
-                    if self.progress:
-                        self.progress(self.outcome.total_rows)
+                    self._report_read(self.outcome.total_rows)
             if chunk:
                 self._chunk(chunk)
         if self.outcome.total_rows == 0:
             raise FileRefused(
                 _("Le fichier ne contient que la ligne d'en-tête : aucune affectation à importer.")
             )
-        self._finish_conflicts()
+        self._after_rows()
+        # Row by row, whatever order the checks found them in (stable: a row keeps its order).
+        self.outcome.messages.sort(key=lambda message: message[0])
         if self.progress:
             self.progress(self.outcome.total_rows)
         return self.outcome
+
+    def _start(self) -> None:
+        """Called once the header is known, before the first row."""
+
+    def _report_read(self, rows_read: int) -> None:
+        if self.progress:
+            self.progress(rows_read)
+
+    def _after_rows(self) -> None:
+        """Called after the last row: here only the in-file conflicts are left."""
+        self._finish_conflicts()
 
     def _finish_conflicts(self) -> None:
         """The first row of a jobseeker listed twice with different counsellors is wrong too."""

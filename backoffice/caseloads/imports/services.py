@@ -23,9 +23,10 @@ from backoffice.caseloads.models import Assignment, Employer, Jobseeker
 from backoffice.organisation import roles
 from backoffice.organisation.access import scope_for
 
-from .engine import ApplyDrift, Engine
+from .engine import ApplyDrift
 from .models import ChangeAction, ImportBatch, ImportChange, ImportStatus
 from .parsing import FileRefused, estimate_rows
+from .staging import engine_for
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
         return batch
     batch.refresh_from_db()
     try:
-        outcome = Engine(
+        outcome = engine_for(
             path=batch.file.path,
             scope=scope_for(batch.created_by),
             progress=_progress_callback(batch, apply=False),
@@ -194,7 +195,7 @@ def import_batch_apply(
     skip_rows = frozenset(batch.error_rows)
     try:
         with transaction.atomic():
-            outcome = Engine(
+            outcome = engine_for(
                 path=batch.file.path,
                 scope=scope_for(batch.created_by),
                 batch_id=batch.pk,

@@ -1,0 +1,303 @@
+"""The PostgreSQL engine: rows cleaned in Python are COPied into a temporary staging table,
+then classified and applied with set-based SQL (joins, INSERT ... SELECT, UPDATE ... FROM).
+
+Same checks, same French messages, same counts and the same undo log as the row engine
+(`engine.Engine`, used on other databases): cleaning, scope and in-file duplicates are the
+row engine's own code; only the classification against the database (new, transfer,
+unchanged, and the two transfer errors) and the writes are SQL here. The temporary tables
+live in the connection's session: a preview (autocommit) drops them at the end, an apply
+creates and drops them inside its transaction, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
+from backoffice.organisation.models import Counsellor
+
+from . import engine as row_engine
+from .engine import NEW, TRANSFER, UNCHANGED, Engine, _Row
+from .models import ChangeAction, ImportChange, ImportKind
+
+# COPY is flushed every STAGE_CHUNKS chunks of rows; progress is reported at each flush.
+STAGE_CHUNKS = 10
+# Share of the progress bar given to reading the file; the SQL steps share the rest.
+READ_SHARE = 0.7
+SCOPE_ERROR, DATE_ERROR = 4, 5
+STAGING_COLUMNS = (
+    "row",
+    "key",
+    "kind",
+    "counsellor_id",
+    "modality_id",
+    "starts_on",
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+)
+TEMP_TABLES = ("import_staging", "import_classified", "import_new_parties", "import_plan")
+
+
+def engine_for(**kwargs) -> Engine:
+    """The staging engine on PostgreSQL, the row engine elsewhere (same results)."""
+    if connection.vendor == "postgresql":
+        return StagedEngine(**kwargs)
+    return Engine(**kwargs)
+
+
+class StagedEngine(Engine):
+    """`Engine` with the database work done by set-based SQL on a staging table."""
+
+    def _start(self) -> None:
+        self.buffer: list[tuple] = []
+        self.employers = self.outcome.kind == ImportKind.EMPLOYERS
+        self.excluded: list[int] = []  # first rows of in-file conflicts, made errors
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_staging (row integer PRIMARY KEY, key text, "
+                "kind text, counsellor_id bigint, modality_id bigint, starts_on date, "
+                "first_name text, last_name text, name text, email text)"
+            )
+
+    # -- reading: clean, keep the first occurrence of each party, COPY -------------------------
+    def _chunk(self, chunk: list[tuple[int, dict]]) -> None:
+        party_field = self.resource.party_field
+        skip_rows = self.skip_rows
+        append = self.buffer.append
+        clean = self._clean
+        for number, raw in chunk:
+            if number in skip_rows:
+                continue
+            row: _Row | None = clean(number, raw, party_field)
+            if row is None:
+                continue
+            values = row.values
+            append(
+                (
+                    number,
+                    row.key,
+                    row.kind,
+                    row.counsellor_id,
+                    values.get("modality"),
+                    values["starts_on"],
+                    values.get("first_name"),
+                    values.get("last_name"),
+                    values.get("name"),
+                    values.get("email"),
+                )
+            )
+        if len(self.buffer) >= row_engine.CHUNK_ROWS * STAGE_CHUNKS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN"
+            ) as copy,
+        ):
+            write = copy.write_row
+            for values in self.buffer:
+                write(values)
+        self.buffer = []
+
+    def _report_read(self, rows_read: int) -> None:
+        if self.progress and not self.buffer:  # reported after each flush only
+            self.progress(int(rows_read * READ_SHARE))
+
+    def _step(self, share: float) -> None:
+        """Progress through the SQL steps: `share` of the way after reading."""
+        if self.progress:
+            done = READ_SHARE + (1 - READ_SHARE) * share
+            self.progress(int(self.outcome.total_rows * done))
+
+    # -- against the database -----------------------------------------------------------------
+    def _after_rows(self) -> None:
+        self._flush()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE import_staging")
+            self._classify_all(cursor)
+            self._step(0.3)
+            self._transfer_errors(cursor)
+            self._conflicts(cursor)
+            self._count(cursor)
+            self._step(0.4)
+            if self.apply:
+                self._write_all(cursor)
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+
+    def _party(self):
+        if self.employers:
+            return Employer._meta.db_table, "siret", "employer_id"
+        return Jobseeker._meta.db_table, "identifier", "jobseeker_id"
+
+    def _classify_all(self, cursor) -> None:
+        """One row per staged row with its party, its open assignment and its category."""
+        table, key_column, party_fk = self._party()
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE import_classified AS
+            SELECT s.*, p.id AS party_id, a.id AS open_id,
+                   a.counsellor_id AS open_counsellor_id, a.starts_on AS open_starts_on,
+                   c.agency_id AS open_agency_id,
+                   CASE
+                     WHEN a.id IS NULL THEN {NEW}
+                     WHEN a.counsellor_id = s.counsellor_id
+                          AND a.modality_id IS NOT DISTINCT FROM s.modality_id THEN {UNCHANGED}
+                     WHEN %(limited)s AND NOT c.agency_id = ANY(%(agencies)s::bigint[])
+                          THEN {SCOPE_ERROR}
+                     WHEN s.starts_on < a.starts_on THEN {DATE_ERROR}
+                     ELSE {TRANSFER}
+                   END AS category
+            FROM import_staging s
+            LEFT JOIN {table} p ON p.{key_column} = s.key
+            LEFT JOIN {Assignment._meta.db_table} a
+                   ON a.{party_fk} = p.id AND a.kind = s.kind AND a.ends_on IS NULL
+            LEFT JOIN {Counsellor._meta.db_table} c ON c.id = a.counsellor_id
+            """,  # noqa: S608 table names are ours
+            {"limited": self.limited, "agencies": sorted(self.scope.agency_ids or ())},
+        )
+
+    def _transfer_errors(self, cursor) -> None:
+        """The rows that would take a jobseeker from another agency, or go back in time."""
+        cursor.execute(
+            "SELECT row, category, key, open_agency_id, open_starts_on FROM import_classified "  # noqa: S608
+            f"WHERE category IN ({SCOPE_ERROR}, {DATE_ERROR}) ORDER BY row"
+        )
+        for number, category, key, agency_id, open_starts_on in cursor.fetchall():
+            if category == SCOPE_ERROR:
+                self.error(
+                    number,
+                    self.titles["matricule"],
+                    _("%(key)s est suivi par l'agence %(code)s, hors de votre périmètre.")
+                    % {"key": key, "code": self.lookups.agency_codes.get(agency_id)},
+                )
+            else:
+                self.error(
+                    number,
+                    self.titles["starts_on"],
+                    _("Date d'affectation antérieure au début de l'affectation en cours (%(d)s).")
+                    % {"d": open_starts_on.strftime("%d/%m/%Y")},
+                )
+
+    def _conflicts(self, cursor) -> None:
+        """The first row of a party listed twice with different counsellors is wrong too."""
+        if not self.conflicts:
+            return
+        for seen_key, other_row in self.conflicts.items():
+            first_row = self.seen[seen_key] >> row_engine._ROW_SHIFT
+            if first_row in self.outcome.error_rows or first_row in self.skip_rows:
+                continue
+            self.excluded.append(first_row)
+            self.error(
+                first_row,
+                self.titles["matricule"],
+                _("%(key)s figure aussi ligne %(row)s avec un autre conseiller.")
+                % {"key": seen_key.split("|")[0], "row": other_row},
+            )
+
+    def _count(self, cursor) -> None:
+        cursor.execute(
+            "SELECT category, count(*) FROM import_classified "  # noqa: S608 constants
+            f"WHERE category IN ({NEW}, {UNCHANGED}, {TRANSFER}) "
+            "AND NOT row = ANY(%s::integer[]) GROUP BY category",
+            [self.excluded],
+        )
+        counts = dict(cursor.fetchall())
+        self.outcome.new += counts.get(NEW, 0)
+        self.outcome.transfers += counts.get(TRANSFER, 0)
+        self.outcome.unchanged += counts.get(UNCHANGED, 0)
+
+    # -- apply: INSERT ... SELECT and UPDATE ... FROM, the undo log with them -------------------
+    def _write_all(self, cursor) -> None:
+        table, _key, party_fk = self._party()
+        assignments = Assignment._meta.db_table
+        excluded = {"excluded": self.excluded}
+        cursor.execute(f"SELECT pg_get_serial_sequence('{table}', 'id')")
+        party_sequence = cursor.fetchone()[0]
+        cursor.execute(f"SELECT pg_get_serial_sequence('{assignments}', 'id')")
+        assignment_sequence = cursor.fetchone()[0]
+        # 1. the parties the file introduces, with the values of their last row
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE import_new_parties AS
+            SELECT nextval(%(sequence)s) AS id, n.* FROM (
+                SELECT DISTINCT ON (key) key, row, kind, first_name, last_name, name,
+                       coalesce(email, '') AS email
+                FROM import_classified
+                WHERE category = {NEW} AND party_id IS NULL
+                  AND NOT row = ANY(%(excluded)s::integer[])
+                ORDER BY key, row DESC
+            ) n
+            """,  # noqa: S608
+            {**excluded, "sequence": party_sequence},
+        )
+        if self.employers:
+            cursor.execute(
+                f"INSERT INTO {table} (id, siret, name) "  # noqa: S608
+                "SELECT id, key, name FROM import_new_parties"
+            )
+            cursor.execute(
+                f"INSERT INTO {EmployerContact._meta.db_table} (employer_id, name, email) "  # noqa: S608
+                "SELECT id, '', email FROM import_new_parties WHERE email <> ''"
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (id, identifier, first_name, last_name, email, phone) "  # noqa: S608
+                "SELECT id, key, first_name, last_name, email, '' FROM import_new_parties"
+            )
+        self._step(0.55)
+        # 2. what each accepted row does: which party, which assignment it closes and opens
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE import_plan AS
+            SELECT c.row, c.key, c.kind, c.counsellor_id, c.modality_id, c.starts_on,
+                   c.open_id, c.open_counsellor_id, coalesce(c.party_id, n.id) AS party_id,
+                   nextval(%(sequence)s) AS assignment_id
+            FROM import_classified c
+            LEFT JOIN import_new_parties n ON c.party_id IS NULL AND n.key = c.key
+            WHERE c.category IN ({NEW}, {TRANSFER}) AND NOT c.row = ANY(%(excluded)s::integer[])
+            """,  # noqa: S608
+            {**excluded, "sequence": assignment_sequence},
+        )
+        # 3. close what moves, on the new assignment's date, then open the new ones
+        cursor.execute(
+            f"UPDATE {assignments} a SET ends_on = p.starts_on FROM import_plan p "  # noqa: S608
+            "WHERE p.open_id IS NOT NULL AND a.id = p.open_id AND a.ends_on IS NULL"
+        )
+        self._step(0.7)
+        cursor.execute(
+            f"INSERT INTO {assignments} (id, {party_fk}, counsellor_id, kind, modality_id, "  # noqa: S608
+            "starts_on) SELECT assignment_id, party_id, counsellor_id, kind, modality_id, "
+            "starts_on FROM import_plan"
+        )
+        self._step(0.85)
+        # 4. the undo log: parties created, assignments closed, assignments created
+        none = "NULL::bigint"
+        jobseeker_id, employer_id = (none, "{party}") if self.employers else ("{party}", none)
+        columns = ", ".join(row_engine.CHANGE_COLUMNS)
+
+        def select(
+            action: ChangeAction, assignment: str, party: str, counsellor: str, day: str
+        ) -> str:
+            return (
+                f"SELECT %(batch)s, row, '{action.value}', {assignment}, "
+                f"{jobseeker_id.format(party=party)}, {employer_id.format(party=party)}, "
+                f"key, kind, {counsellor}, {day}"
+            )
+
+        cursor.execute(
+            f"INSERT INTO {ImportChange._meta.db_table} ({columns}) "
+            f"{select(ChangeAction.PARTY_CREATED, none, 'id', none, 'NULL::date')} FROM import_new_parties "
+            f"UNION ALL {select(ChangeAction.CLOSED, 'open_id', 'party_id', 'open_counsellor_id', 'starts_on')} "
+            "FROM import_plan WHERE open_id IS NOT NULL "
+            f"UNION ALL {select(ChangeAction.CREATED, 'assignment_id', 'party_id', 'counsellor_id', 'starts_on')} "
+            "FROM import_plan",
+            {"batch": self.batch_id},
+        )
