@@ -67,6 +67,10 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     # Every wrong row's number, uncapped: apply leaves exactly these out.
     error_rows = models.JSONField(_("lignes en erreur (numéros)"), default=list, blank=True)
+    # PostgreSQL: the preview's cleaned rows, kept beside the file for the apply.
+    staged_sha256 = models.CharField(
+        _("empreinte des lignes analysées"), max_length=64, blank=True, default=""
+    )
     skip_errors = models.BooleanField(_("appliqué sans les lignes en erreur"), default=False)
     previewed_at = models.DateTimeField(_("analysé le"), null=True, blank=True)
     applied_at = models.DateTimeField(_("appliqué le"), null=True, blank=True)

@@ -7,9 +7,19 @@ row engine's own code; only the classification against the database (new, transf
 unchanged, and the two transfer errors) and the writes are SQL here. The temporary tables
 live in the connection's session: a preview (autocommit) drops them at the end, an apply
 creates and drops them inside its transaction, so a failure leaves nothing behind.
+
+The preview also keeps its cleaned rows in a file beside the upload (`staged_path`, binary
+COPY format, its sha256 on the batch). The apply loads them from there instead of reading
+and cleaning the spreadsheet again, re-checks against the database what may have changed
+since (counsellors gone, inactive or moved, the importer's scope) with the same messages,
+and classifies again. Without that file, or if it does not match its hash, the apply reads
+the spreadsheet.
 """
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -18,8 +28,11 @@ from backoffice.caseloads.models import Assignment, Employer, EmployerContact, J
 from backoffice.organisation.models import Counsellor
 
 from . import engine as row_engine
+from .cleaning import text
 from .engine import NEW, TRANSFER, UNCHANGED, Engine, _Row
 from .models import ChangeAction, ImportChange, ImportKind
+from .resources import RESOURCES
+from .widgets import Lookups
 
 # COPY is flushed every STAGE_CHUNKS chunks of rows; progress is reported at each flush.
 STAGE_CHUNKS = 10
@@ -28,6 +41,9 @@ READ_SHARE = 0.7
 SCOPE_ERROR, DATE_ERROR = 4, 5
 STAGING_COLUMNS = (
     "row",
+    "duplicate",
+    "agency_id",
+    "matricule",
     "key",
     "kind",
     "counsellor_id",
@@ -41,15 +57,45 @@ STAGING_COLUMNS = (
 TEMP_TABLES = ("import_staging", "import_classified", "import_new_parties", "import_plan")
 
 
+STAGED_OPTIONS = ("staged_path", "staged_sha256", "staged_kind", "staged_total")
+BLOCK = 1024 * 1024
+
+
 def engine_for(**kwargs) -> Engine:
     """The staging engine on PostgreSQL, the row engine elsewhere (same results)."""
     if connection.vendor == "postgresql":
         return StagedEngine(**kwargs)
+    for option in STAGED_OPTIONS:
+        kwargs.pop(option, None)
     return Engine(**kwargs)
 
 
 class StagedEngine(Engine):
-    """`Engine` with the database work done by set-based SQL on a staging table."""
+    """`Engine` with the database work done by set-based SQL on a staging table.
+
+    `staged_path`: where a preview keeps its cleaned rows, and where an apply finds them
+    (with `staged_sha256`, and the preview's `staged_kind` and `staged_total` rows).
+    """
+
+    def __init__(
+        self,
+        *,
+        staged_path=None,
+        staged_sha256: str = "",
+        staged_kind: str = "",
+        staged_total: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.staged_path = Path(staged_path) if staged_path else None
+        self.staged_sha256 = staged_sha256
+        self.staged_kind = staged_kind
+        self.staged_total = staged_total
+
+    def run(self):
+        if self.apply and self._staged_usable():
+            return self._run_from_staged()
+        return super().run()
 
     def _start(self) -> None:
         self.buffer: list[tuple] = []
@@ -58,7 +104,8 @@ class StagedEngine(Engine):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
             cursor.execute(
-                "CREATE TEMPORARY TABLE import_staging (row integer PRIMARY KEY, key text, "
+                "CREATE TEMPORARY TABLE import_staging (row integer PRIMARY KEY, "
+                "duplicate boolean NOT NULL, agency_id bigint, matricule text, key text, "
                 "kind text, counsellor_id bigint, modality_id bigint, starts_on date, "
                 "first_name text, last_name text, name text, email text)"
             )
@@ -69,16 +116,23 @@ class StagedEngine(Engine):
         skip_rows = self.skip_rows
         append = self.buffer.append
         clean = self._clean
+        outcome = self.outcome
         for number, raw in chunk:
             if number in skip_rows:
                 continue
+            duplicates = outcome.unchanged
             row: _Row | None = clean(number, raw, party_field)
             if row is None:
+                if outcome.unchanged != duplicates:  # a repeated row: counted as unchanged
+                    append((number, True, *[None] * (len(STAGING_COLUMNS) - 2)))
                 continue
             values = row.values
             append(
                 (
                     number,
+                    False,
+                    values["agency"][0],
+                    text(raw.get("matricule")).upper(),
                     row.key,
                     row.kind,
                     row.counsellor_id,
@@ -121,6 +175,8 @@ class StagedEngine(Engine):
     def _after_rows(self) -> None:
         self._flush()
         with connection.cursor() as cursor:
+            if not self.apply and self.staged_path:
+                self._keep_staged(cursor)
             cursor.execute("ANALYZE import_staging")
             self._classify_all(cursor)
             self._step(0.3)
@@ -160,6 +216,7 @@ class StagedEngine(Engine):
             LEFT JOIN {Assignment._meta.db_table} a
                    ON a.{party_fk} = p.id AND a.kind = s.kind AND a.ends_on IS NULL
             LEFT JOIN {Counsellor._meta.db_table} c ON c.id = a.counsellor_id
+            WHERE NOT s.duplicate
             """,  # noqa: S608 table names are ours
             {"limited": self.limited, "agencies": sorted(self.scope.agency_ids or ())},
         )
@@ -213,6 +270,93 @@ class StagedEngine(Engine):
         self.outcome.new += counts.get(NEW, 0)
         self.outcome.transfers += counts.get(TRANSFER, 0)
         self.outcome.unchanged += counts.get(UNCHANGED, 0)
+
+    # -- the cleaned rows kept from the preview for the apply ---------------------------------
+    def _keep_staged(self, cursor) -> None:
+        digest = hashlib.sha256()
+        partial = self.staged_path.with_name(self.staged_path.name + ".part")
+        with (
+            partial.open("wb") as f,
+            cursor.cursor.copy("COPY import_staging TO STDOUT (FORMAT binary)") as copy,
+        ):
+            for block in copy:
+                f.write(block)
+                digest.update(block)
+        partial.replace(self.staged_path)
+        self.outcome.staged_sha256 = digest.hexdigest()
+
+    def _staged_usable(self) -> bool:
+        if not (self.staged_path and self.staged_sha256 and self.staged_kind):
+            return False
+        try:
+            digest = hashlib.sha256()
+            with self.staged_path.open("rb") as f:
+                for block in iter(lambda: f.read(BLOCK), b""):
+                    digest.update(block)
+        except OSError:
+            return False
+        return digest.hexdigest() == self.staged_sha256
+
+    def _run_from_staged(self):
+        self.lookups = Lookups.load()
+        self.outcome.kind = self.staged_kind
+        self.outcome.total_rows = self.staged_total
+        self.resource = RESOURCES[self.staged_kind](lookups=self.lookups)
+        self.titles = self.resource.titles
+        self._start()
+        with connection.cursor() as cursor:
+            with (
+                cursor.cursor.copy("COPY import_staging FROM STDIN (FORMAT binary)") as copy,
+                self.staged_path.open("rb") as f,
+            ):
+                for block in iter(lambda: f.read(BLOCK), b""):
+                    copy.write(block)
+            if self.skip_rows:  # wrong at preview: left out
+                cursor.execute(
+                    "DELETE FROM import_staging WHERE row = ANY(%s::integer[])",
+                    [sorted(self.skip_rows)],
+                )
+            if self.progress:
+                self.progress(int(self.outcome.total_rows * READ_SHARE))
+            self._recheck_counsellors(cursor)
+            cursor.execute("SELECT count(*) FROM import_staging WHERE duplicate")
+            self.outcome.unchanged += cursor.fetchone()[0]
+        self._after_rows()
+        self.outcome.messages.sort(key=lambda message: message[0])
+        if self.progress:
+            self.progress(self.outcome.total_rows)
+        return self.outcome
+
+    def _recheck_counsellors(self, cursor) -> None:
+        """Rows whose counsellor has gone, left, moved, or whose agency left the importer's
+        scope since the preview: the same checks and messages as when reading the file."""
+        cursor.execute(
+            f"""
+            SELECT s.row, s.matricule, s.agency_id FROM import_staging s
+            LEFT JOIN {Counsellor._meta.db_table} c ON c.id = s.counsellor_id
+            WHERE NOT s.duplicate AND (
+                c.id IS NULL OR NOT c.is_active OR c.agency_id IS DISTINCT FROM s.agency_id
+                OR (%(limited)s AND NOT s.agency_id = ANY(%(agencies)s::bigint[])))
+            ORDER BY s.row
+            """,  # noqa: S608 table names are ours
+            {"limited": self.limited, "agencies": sorted(self.scope.agency_ids or ())},
+        )
+        changed = cursor.fetchall()
+        if not changed:
+            return
+        clean_matricule = self.resource.fields["matricule"].widget.clean
+        wrong = []
+        for number, matricule, agency_id in changed:
+            try:
+                counsellor = clean_matricule(matricule)
+            except ValueError as error:
+                self.error(number, self.titles["matricule"], str(error))
+                wrong.append(number)
+                continue
+            values = {"matricule": counsellor, "agency": (agency_id, False)}
+            if not self._agency_accepted(number, values, matricule):
+                wrong.append(number)
+        cursor.execute("DELETE FROM import_staging WHERE row = ANY(%s::integer[])", [wrong])
 
     # -- apply: INSERT ... SELECT and UPDATE ... FROM, the undo log with them -------------------
     def _write_all(self, cursor) -> None:

@@ -2,18 +2,19 @@
 writes on the same file: counts, errors (row, column, French text), warnings, changes."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 
 from backoffice.caseloads.imports.engine import Engine
-from backoffice.caseloads.imports.models import ImportBatch, ImportChange
+from backoffice.caseloads.imports.models import ImportBatch, ImportChange, ImportStatus
 from backoffice.caseloads.imports.staging import StagedEngine, engine_for
 from backoffice.caseloads.models import Assignment, AssignmentKind, Jobseeker
 from backoffice.organisation.access import scope_for
 from tests.factories import AssignmentFactory, JobseekerFactory
 
-from .conftest import HEADERS, csv_bytes, row, xlsx_bytes
+from .conftest import HEADERS, apply, csv_bytes, row, upload, xlsx_bytes
 
 pytestmark = [
     pytest.mark.postgres,
@@ -156,7 +157,88 @@ def test_both_engines_apply_a_file_the_same(network, followed, admin, tmp_path):
     assert len(assignments) > 5 and {c[1] for c in changes} == {"party", "closed", "created"}
 
 
+def _apply_twice(path, admin, batch, preview, **staged):
+    """The row engine's apply and the staging engine's, each rolled back: both states."""
+    outcomes, states = [], []
+    for engine_class, options in ((Engine, {}), (StagedEngine, staged)):
+        with transaction.atomic():
+            outcomes.append(
+                _run(
+                    engine_class,
+                    path,
+                    admin,
+                    batch_id=batch.pk,
+                    apply=True,
+                    skip_rows=frozenset(preview.error_rows),
+                    skip_errors=True,
+                    **options,
+                )
+            )
+            states.append(_state())
+            transaction.set_rollback(True)
+    return outcomes, states
+
+
+@pytest.mark.parametrize("kept", ["kept", "tampered"])
+def test_the_apply_uses_the_rows_the_preview_kept_or_reads_the_file_again(
+    network, followed, admin, tmp_path, kept
+):
+    path = tmp_path / "mixed.xlsx"
+    path.write_bytes(xlsx_bytes(_mixed_rows(), [*HEADERS, "Type d'affectation"]))
+    staged_path = tmp_path / "mixed.xlsx.staged"
+    preview = _run(StagedEngine, path, admin, staged_path=staged_path)
+    assert staged_path.exists() and len(preview.staged_sha256) == 64
+    if kept == "tampered":
+        staged_path.write_bytes(staged_path.read_bytes()[:-40])
+    batch = ImportBatch.objects.create(created_by=admin, original_name="mixed.xlsx")
+    staged = {
+        "staged_path": staged_path,
+        "staged_sha256": preview.staged_sha256,
+        "staged_kind": preview.kind,
+        "staged_total": preview.total_rows,
+    }
+    outcomes, states = _apply_twice(path, admin, batch, preview, **staged)
+    assert (outcomes[0].new, outcomes[0].transfers, outcomes[0].unchanged) == (
+        outcomes[1].new,
+        outcomes[1].transfers,
+        outcomes[1].unchanged,
+    )
+    assert states[0] == states[1]
+
+
+def test_rows_kept_at_preview_are_checked_again_at_apply(network, followed, admin, tmp_path):
+    """A counsellor who left since the preview stops the apply, with the file's message."""
+    path = tmp_path / "two.csv"
+    path.write_bytes(csv_bytes([row("1000001A"), row("1000002A", matricule="BRUNO02")]))
+    staged_path = tmp_path / "two.csv.staged"
+    preview = _run(StagedEngine, path, admin, staged_path=staged_path)
+    network["bruno"].is_active = False
+    network["bruno"].save()
+    batch = ImportBatch.objects.create(created_by=admin, original_name="two.csv")
+    staged = {
+        "staged_path": staged_path,
+        "staged_sha256": preview.staged_sha256,
+        "staged_kind": preview.kind,
+        "staged_total": preview.total_rows,
+    }
+    outcomes, states = _apply_twice(path, admin, batch, preview, **staged)
+    assert outcomes[0].messages == outcomes[1].messages
+    assert outcomes[1].messages == [
+        [3, "Matricule conseiller", "Le conseiller « BRUNO02 » n'est plus actif.", "erreur"]
+    ]
+    assert states[0] == states[1]
+
+
 def test_postgresql_uses_the_staging_engine(network, admin, tmp_path):
     path = tmp_path / "one.csv"
     path.write_bytes(csv_bytes([row("1000001A")]))
     assert isinstance(engine_for(path=path, scope=scope_for(admin)), StagedEngine)
+
+
+def test_the_preview_keeps_its_rows_beside_the_file_until_the_apply(network, admin):
+    batch = upload(admin, csv_bytes([row("1000001A"), row("1000002A")]), name="a.csv")
+    staged = Path(f"{batch.file.path}.staged")
+    assert staged.exists() and len(batch.staged_sha256) == 64
+    batch = apply(batch, admin)
+    assert batch.status == ImportStatus.APPLIED and batch.new_count == 2
+    assert not staged.exists()

@@ -81,6 +81,7 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
             scope=scope_for(batch.created_by),
             progress=_progress_callback(batch, apply=False),
             max_messages=settings.MAILNET_IMPORT_MAX_STORED_ERRORS,
+            staged_path=_staged_path(batch),
         ).run()
     except FileRefused as refusal:
         _finish(batch, status=ImportStatus.REFUSED, message=refusal.message)
@@ -95,9 +96,16 @@ def import_batch_preview(*, batch: ImportBatch) -> ImportBatch:
     batch.unknown_columns = outcome.unknown_columns
     batch.errors = outcome.messages
     batch.error_rows = sorted(outcome.error_rows)
+    batch.staged_sha256 = outcome.staged_sha256
     batch.previewed_at = timezone.now()
     _finish(batch, status=ImportStatus.PREVIEWED, message="")
     return batch
+
+
+def _staged_path(batch: ImportBatch) -> Path:
+    """Where the preview keeps the cleaned rows for the apply (PostgreSQL), beside the file."""
+    path = Path(batch.file.path)
+    return path.with_name(f"{path.name}.staged")
 
 
 def _finish(batch: ImportBatch, *, status: str, message: str) -> None:
@@ -107,6 +115,8 @@ def _finish(batch: ImportBatch, *, status: str, message: str) -> None:
     batch.heartbeat_at = timezone.now()
     batch.save()
     cache.delete(_progress_key(batch.pk))
+    if status == ImportStatus.APPLIED:  # the kept rows served their purpose
+        _staged_path(batch).unlink(missing_ok=True)
 
 
 def import_batch_apply(
@@ -156,6 +166,10 @@ def import_batch_apply(
                 skip_rows=skip_rows,
                 skip_errors=skip_errors,
                 progress=_progress_callback(batch, apply=True),
+                staged_path=_staged_path(batch),
+                staged_sha256=batch.staged_sha256,
+                staged_kind=batch.kind,
+                staged_total=batch.total_rows,
             ).run()
             batch.applied_at = timezone.now()
             batch.new_count = outcome.new
