@@ -204,7 +204,12 @@ class QueryTimer:
             return execute(sql, params, many, context)
         finally:
             words = sql.split()
-            key = " ".join(words[:3] if words[0] in {"INSERT", "UPDATE", "DELETE"} else words[:1])
+            if words[0] == "CREATE":
+                key = " ".join(words[:4])
+            else:
+                key = " ".join(
+                    words[:3] if words[0] in {"INSERT", "UPDATE", "DELETE"} else words[:1]
+                )
             if words[0] == "SELECT":
                 key += " " + sql.split(" FROM ", 1)[-1].split()[0]
             self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
@@ -39,6 +39,8 @@ STAGE_CHUNKS = 10
 # Share of the progress bar given to reading the file; the SQL steps share the rest.
 READ_SHARE = 0.7
 SCOPE_ERROR, DATE_ERROR = 4, 5
+# The joins and sorts run over every row of a file (the default 4 MB spills to disk).
+WORK_MEM, TEMP_BUFFERS = "64MB", "256MB"
 STAGING_COLUMNS = (
     "row",
     "duplicate",
@@ -102,13 +104,27 @@ class StagedEngine(Engine):
         self.employers = self.outcome.kind == ImportKind.EMPLOYERS
         self.excluded: list[int] = []  # first rows of in-file conflicts, made errors
         with connection.cursor() as cursor:
+            self._tune(cursor)
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
             cursor.execute(
-                "CREATE TEMPORARY TABLE import_staging (row integer PRIMARY KEY, "
+                "CREATE TEMPORARY TABLE import_staging (row integer NOT NULL, "
                 "duplicate boolean NOT NULL, agency_id bigint, matricule text, key text, "
                 "kind text, counsellor_id bigint, modality_id bigint, starts_on date, "
                 "first_name text, last_name text, name text, email text)"
             )
+
+    def _tune(self, cursor) -> None:
+        """Memory for the joins and sorts over a whole file, and for the temporary tables.
+
+        work_mem for this transaction (apply) or until the end of the preview; temp_buffers
+        for the session, which PostgreSQL allows only before its first temporary table.
+        """
+        cursor.execute("SELECT set_config('work_mem', %s, %s)", [WORK_MEM, self.apply])
+        try:
+            with transaction.atomic():
+                cursor.execute("SELECT set_config('temp_buffers', %s, false)", [TEMP_BUFFERS])
+        except DatabaseError:
+            pass  # this session has used temporary tables already: it keeps its size
 
     # -- reading: clean, keep the first occurrence of each party, COPY -------------------------
     def _chunk(self, chunk: list[tuple[int, dict]]) -> None:
@@ -187,6 +203,8 @@ class StagedEngine(Engine):
             if self.apply:
                 self._write_all(cursor)
             cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+            if not self.apply:
+                cursor.execute("RESET work_mem")
 
     def _party(self):
         if self.employers:
