@@ -24,14 +24,15 @@ from pathlib import Path
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
-from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
+from backoffice.caseloads.models import Assignment
 from backoffice.organisation.models import Counsellor
 
 from . import engine as row_engine
 from .cleaning import text
 from .engine import NEW, TRANSFER, UNCHANGED, Engine, _Row
-from .models import ChangeAction, ImportChange, ImportKind
+from .models import ImportKind
 from .resources import RESOURCES
+from .staging_writes import party_columns, staged_rows_write
 from .widgets import Lookups
 
 # COPY is flushed every STAGE_CHUNKS chunks of rows; progress is reported at each flush.
@@ -39,7 +40,7 @@ STAGE_CHUNKS = 10
 # Share of the progress bar given to reading the file; the SQL steps share the rest.
 READ_SHARE = 0.7
 SCOPE_ERROR, DATE_ERROR = 4, 5
-# The joins and sorts run over every row of a file (the default 4 MB spills to disk).
+# The joins and sorts run over every row of a file: the 4 MB default is small for that.
 WORK_MEM, TEMP_BUFFERS = "64MB", "256MB"
 STAGING_COLUMNS = (
     "row",
@@ -57,8 +58,6 @@ STAGING_COLUMNS = (
     "email",
 )
 TEMP_TABLES = ("import_staging", "import_classified", "import_new_parties", "import_plan")
-
-
 STAGED_OPTIONS = ("staged_path", "staged_sha256", "staged_kind", "staged_total")
 BLOCK = 1024 * 1024
 
@@ -206,14 +205,9 @@ class StagedEngine(Engine):
             if not self.apply:
                 cursor.execute("RESET work_mem")
 
-    def _party(self):
-        if self.employers:
-            return Employer._meta.db_table, "siret", "employer_id"
-        return Jobseeker._meta.db_table, "identifier", "jobseeker_id"
-
     def _classify_all(self, cursor) -> None:
         """One row per staged row with its party, its open assignment and its category."""
-        table, key_column, party_fk = self._party()
+        table, key_column, party_fk = party_columns(employers=self.employers)
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE import_classified AS
@@ -376,90 +370,11 @@ class StagedEngine(Engine):
                 wrong.append(number)
         cursor.execute("DELETE FROM import_staging WHERE row = ANY(%s::integer[])", [wrong])
 
-    # -- apply: INSERT ... SELECT and UPDATE ... FROM, the undo log with them -------------------
     def _write_all(self, cursor) -> None:
-        table, _key, party_fk = self._party()
-        assignments = Assignment._meta.db_table
-        excluded = {"excluded": self.excluded}
-        cursor.execute(f"SELECT pg_get_serial_sequence('{table}', 'id')")
-        party_sequence = cursor.fetchone()[0]
-        cursor.execute(f"SELECT pg_get_serial_sequence('{assignments}', 'id')")
-        assignment_sequence = cursor.fetchone()[0]
-        # 1. the parties the file introduces, with the values of their last row
-        cursor.execute(
-            f"""
-            CREATE TEMPORARY TABLE import_new_parties AS
-            SELECT nextval(%(sequence)s) AS id, n.* FROM (
-                SELECT DISTINCT ON (key) key, row, kind, first_name, last_name, name,
-                       coalesce(email, '') AS email
-                FROM import_classified
-                WHERE category = {NEW} AND party_id IS NULL
-                  AND NOT row = ANY(%(excluded)s::integer[])
-                ORDER BY key, row DESC
-            ) n
-            """,  # noqa: S608
-            {**excluded, "sequence": party_sequence},
-        )
-        if self.employers:
-            cursor.execute(
-                f"INSERT INTO {table} (id, siret, name) "  # noqa: S608
-                "SELECT id, key, name FROM import_new_parties"
-            )
-            cursor.execute(
-                f"INSERT INTO {EmployerContact._meta.db_table} (employer_id, name, email) "  # noqa: S608
-                "SELECT id, '', email FROM import_new_parties WHERE email <> ''"
-            )
-        else:
-            cursor.execute(
-                f"INSERT INTO {table} (id, identifier, first_name, last_name, email, phone) "  # noqa: S608
-                "SELECT id, key, first_name, last_name, email, '' FROM import_new_parties"
-            )
-        self._step(0.55)
-        # 2. what each accepted row does: which party, which assignment it closes and opens
-        cursor.execute(
-            f"""
-            CREATE TEMPORARY TABLE import_plan AS
-            SELECT c.row, c.key, c.kind, c.counsellor_id, c.modality_id, c.starts_on,
-                   c.open_id, c.open_counsellor_id, coalesce(c.party_id, n.id) AS party_id,
-                   nextval(%(sequence)s) AS assignment_id
-            FROM import_classified c
-            LEFT JOIN import_new_parties n ON c.party_id IS NULL AND n.key = c.key
-            WHERE c.category IN ({NEW}, {TRANSFER}) AND NOT c.row = ANY(%(excluded)s::integer[])
-            """,  # noqa: S608
-            {**excluded, "sequence": assignment_sequence},
-        )
-        # 3. close what moves, on the new assignment's date, then open the new ones
-        cursor.execute(
-            f"UPDATE {assignments} a SET ends_on = p.starts_on FROM import_plan p "  # noqa: S608
-            "WHERE p.open_id IS NOT NULL AND a.id = p.open_id AND a.ends_on IS NULL"
-        )
-        self._step(0.7)
-        cursor.execute(
-            f"INSERT INTO {assignments} (id, {party_fk}, counsellor_id, kind, modality_id, "  # noqa: S608
-            "starts_on) SELECT assignment_id, party_id, counsellor_id, kind, modality_id, "
-            "starts_on FROM import_plan"
-        )
-        self._step(0.85)
-        # 4. the undo log: parties created, assignments closed, assignments created
-        none = "NULL::bigint"
-        jobseeker_id, employer_id = (none, "{party}") if self.employers else ("{party}", none)
-        columns = ", ".join(row_engine.CHANGE_COLUMNS)
-
-        def select(
-            action: ChangeAction, assignment: str, party: str, counsellor: str, day: str
-        ) -> str:
-            return (
-                f"SELECT %(batch)s, row, '{action.value}', {assignment}, "
-                f"{jobseeker_id.format(party=party)}, {employer_id.format(party=party)}, "
-                f"key, kind, {counsellor}, {day}"
-            )
-
-        cursor.execute(
-            f"INSERT INTO {ImportChange._meta.db_table} ({columns}) "
-            f"{select(ChangeAction.PARTY_CREATED, none, 'id', none, 'NULL::date')} FROM import_new_parties "
-            f"UNION ALL {select(ChangeAction.CLOSED, 'open_id', 'party_id', 'open_counsellor_id', 'starts_on')} "
-            "FROM import_plan WHERE open_id IS NOT NULL "
-            f"UNION ALL {select(ChangeAction.CREATED, 'assignment_id', 'party_id', 'counsellor_id', 'starts_on')} "
-            "FROM import_plan",
-            {"batch": self.batch_id},
+        staged_rows_write(
+            cursor,
+            employers=self.employers,
+            excluded=self.excluded,
+            batch_id=self.batch_id,
+            step=self._step,
         )
