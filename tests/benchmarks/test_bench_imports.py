@@ -261,6 +261,7 @@ def _run(path: Path, admin, label: str, rows: int, csv_path: Path) -> dict:
         "peak_rss_mb": memory.peak / 2**20,
         "added_rss_mb": (memory.peak - memory.baseline) / 2**20,
         "counts": (batch.new_count, batch.transfer_count, batch.unchanged_count, batch.error_count),
+        "batch": batch,
     }
     print(
         f"\n[imports bench] {label}: {rows:,} rows | preview {figures['preview_s']:.1f} s + "
@@ -316,5 +317,13 @@ def test_bench_caseload_imports(tmp_path, settings):
             profiler.dump_stats(PROFILE)
         else:
             results.append(_run(csv_path, admin, "CSV", CSV_ROWS, csv_path))
+    for figures in reversed(results):  # undo: the last import first
+        started = time.perf_counter()
+        batch = services.import_batch_undo(batch=figures["batch"], user=admin)
+        print(
+            f"[imports bench] undo of the {figures['label']} import: "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        assert batch.status == ImportStatus.UNDONE
     for figures in results:
         assert figures["counts"][3] == figures["rows"] // 1000

@@ -1,7 +1,5 @@
 """Undoing an applied import: removes what it created, reopens what it closed."""
 
-import datetime
-
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -60,43 +58,35 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
             }
         )
     changes = batch.changes.all()
-    created = list(
-        changes.filter(action=ChangeAction.CREATED).values_list("assignment_id", flat=True)
-    )
-    closed = list(
-        changes.filter(action=ChangeAction.CLOSED).values_list("assignment_id", "on_date")
-    )
     parties = changes.filter(action=ChangeAction.PARTY_CREATED)
-    step = 5000
-    for start in range(0, len(created), step):
-        ids = created[start : start + step]
-        still_open = Assignment.objects.filter(id__in=ids, ends_on__isnull=True).count()
-        if still_open != len(ids):
+    # Set-based, whatever the size of the import: subqueries on the log, no lists of ids.
+    created = changes.filter(action=ChangeAction.CREATED).values("assignment_id")
+    created_count = created.count()
+    if created_count:
+        still_open = Assignment.objects.filter(id__in=created, ends_on__isnull=True).count()
+        if still_open != created_count:
             raise ImportRefused(
                 _(
                     "Annulation impossible : des affectations créées par cet import ont été "
                     "modifiées ou supprimées depuis."
                 )
             )
-        Assignment.objects.filter(id__in=ids).delete()
-    by_date: dict[datetime.date, list[int]] = {}
-    for assignment_id, on_date in closed:
-        by_date.setdefault(on_date, []).append(assignment_id)
+        Assignment.objects.filter(id__in=created).delete()
+    closed = changes.filter(action=ChangeAction.CLOSED)
+    closed_count = closed.count()
     try:
         with transaction.atomic():
-            for on_date, ids in by_date.items():
-                for start in range(0, len(ids), step):
-                    part = ids[start : start + step]
-                    reopened = Assignment.objects.filter(id__in=part, ends_on=on_date).update(
-                        ends_on=None
+            # reopened only if still closed on the date this import closed it
+            reopened = Assignment.objects.filter(
+                Exists(closed.filter(assignment_id=OuterRef("pk"), on_date=OuterRef("ends_on")))
+            ).update(ends_on=None)
+            if reopened != closed_count:
+                raise ImportRefused(
+                    _(
+                        "Annulation impossible : des affectations clôturées par cet "
+                        "import ont été modifiées depuis."
                     )
-                    if reopened != len(part):
-                        raise ImportRefused(
-                            _(
-                                "Annulation impossible : des affectations clôturées par cet "
-                                "import ont été modifiées depuis."
-                            )
-                        )
+                )
     except IntegrityError:
         raise ImportRefused(
             _(
@@ -104,6 +94,7 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
                 "personne de cet import."
             )
         ) from None
+    step = 5000
     for model, field in ((Jobseeker, "jobseeker_id"), (Employer, "employer_id")):
         ids = [i for i in parties.values_list(field, flat=True) if i]
         for start in range(0, len(ids), step):
