@@ -45,6 +45,7 @@ class Outcome:
     error_rows: set[int] = field(default_factory=set)
     warnings: int = 0
     messages: list[list] = field(default_factory=list)  # [row, column, message, level]
+    staged_sha256: str = ""  # of the cleaned rows kept for the apply (PostgreSQL)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -120,25 +121,39 @@ class Engine:
             self.outcome.unknown_columns = header.unknown
             self.resource = RESOURCES[header.kind](lookups=self.lookups)
             self.titles = self.resource.titles
+            self._start()
             chunk: list[tuple[int, dict]] = []
+            chunk_rows = CHUNK_ROWS
             for number, raw in reader.rows():
                 self.outcome.total_rows += 1
                 chunk.append((number, raw))
-                if len(chunk) >= CHUNK_ROWS:
+                if len(chunk) >= chunk_rows:
                     self._chunk(chunk)
                     chunk = []
-                    if self.progress:
-                        self.progress(self.outcome.total_rows)
+                    self._report_read(self.outcome.total_rows)
             if chunk:
                 self._chunk(chunk)
         if self.outcome.total_rows == 0:
             raise FileRefused(
                 _("Le fichier ne contient que la ligne d'en-tête : aucune affectation à importer.")
             )
-        self._finish_conflicts()
+        self._after_rows()
+        # Row by row, whatever order the checks found them in (stable: a row keeps its order).
+        self.outcome.messages.sort(key=lambda message: message[0])
         if self.progress:
             self.progress(self.outcome.total_rows)
         return self.outcome
+
+    def _start(self) -> None:
+        """Called once the header is known, before the first row."""
+
+    def _report_read(self, rows_read: int) -> None:
+        if self.progress:
+            self.progress(rows_read)
+
+    def _after_rows(self) -> None:
+        """Called after the last row: here only the in-file conflicts are left."""
+        self._finish_conflicts()
 
     def _finish_conflicts(self) -> None:
         """The first row of a jobseeker listed twice with different counsellors is wrong too."""
@@ -171,15 +186,14 @@ class Engine:
         if rows:
             self._classify(rows)
 
-    def _clean(self, number: int, raw: dict, party_field: str) -> _Row | None:
-        values, errors = self.resource.clean_row(raw)
-        if errors:
-            for column, text in errors:
-                self.error(number, column, text)
-            return None
-        counsellor_id, counsellor_agency_id, _active = values["matricule"]
+    def _agency_accepted(self, number: int, values: dict, matricule) -> bool:
+        """The row's agency is in the importer's scope and is its counsellor's agency.
+
+        `matricule` is the raw matricule cell, for the message.
+        """
+        _counsellor_id, counsellor_agency_id, _active = values["matricule"]
         agency_id, repaired = values["agency"]
-        code = self.lookups.agency_codes[agency_id]
+        code = self.lookups.agency_codes.get(agency_id)
         if repaired:
             self.warning(
                 number,
@@ -194,15 +208,26 @@ class Engine:
                 _("Agence %(code)s hors de votre périmètre : vous n'importez que pour la vôtre.")
                 % {"code": code},
             )
-            return None
+            return False
         if counsellor_agency_id != agency_id:
             self.error(
                 number,
                 self.titles["matricule"],
                 _("Le conseiller %(m)s n'appartient pas à l'agence %(code)s.")
-                % {"m": cell_text(raw.get("matricule")).upper(), "code": code},
+                % {"m": cell_text(matricule).upper(), "code": code},
             )
+            return False
+        return True
+
+    def _clean(self, number: int, raw: dict, party_field: str) -> _Row | None:
+        values, errors = self.resource.clean_row(raw)
+        if errors:
+            for column, text in errors:
+                self.error(number, column, text)
             return None
+        if not self._agency_accepted(number, values, raw.get("matricule")):
+            return None
+        counsellor_id = values["matricule"][0]
         key = values[party_field]
         kind = values["kind"]
         seen_key = f"{key}|{kind[0]}"

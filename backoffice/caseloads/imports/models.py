@@ -67,6 +67,10 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     # Every wrong row's number, uncapped: apply leaves exactly these out.
     error_rows = models.JSONField(_("lignes en erreur (numéros)"), default=list, blank=True)
+    # PostgreSQL: the preview's cleaned rows, kept beside the file for the apply.
+    staged_sha256 = models.CharField(
+        _("empreinte des lignes analysées"), max_length=64, blank=True, default=""
+    )
     skip_errors = models.BooleanField(_("appliqué sans les lignes en erreur"), default=False)
     previewed_at = models.DateTimeField(_("analysé le"), null=True, blank=True)
     applied_at = models.DateTimeField(_("appliqué le"), null=True, blank=True)
@@ -118,8 +122,16 @@ class ChangeAction(models.TextChoices):
 class ImportChange(models.Model):
     """One change an import made, enough to undo it and to tell a later import it collides."""
 
+    # The log is written in bulk by the import that holds the batch and has just checked
+    # the counsellors, in the same transaction: PostgreSQL need not check both keys again
+    # row by row at commit (half the commit of a large import). Django still cascades and
+    # protects (on_delete), and the joins are unchanged.
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.CASCADE, related_name="changes", verbose_name=_("import")
+        ImportBatch,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("import"),
+        db_constraint=False,
     )
     row = models.PositiveIntegerField(_("ligne"))
     action = models.CharField(_("action"), max_length=8, choices=ChangeAction.choices)
@@ -136,6 +148,7 @@ class ImportChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("conseiller"),
+        db_constraint=False,
     )
     on_date = models.DateField(_("date"), null=True, blank=True)
 

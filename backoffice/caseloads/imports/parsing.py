@@ -147,7 +147,12 @@ def _no_header_refusal() -> FileRefused:
 
 
 def _blank(cells) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    for cell in cells:  # a data row is decided at its first cell
+        if cell is None:
+            continue
+        if not isinstance(cell, str) or cell.strip():
+            return False
+    return True
 
 
 class SpreadsheetReader:

@@ -13,6 +13,7 @@ from import_export import fields, resources
 from backoffice.caseloads.models import Assignment
 
 from . import widgets as w
+from .cleaning import memoized
 from .parsing import EMPLOYER_COLUMNS, JOBSEEKER_COLUMNS, Column
 
 
@@ -27,6 +28,9 @@ class CaseloadResource(resources.Resource):
         skip_unchanged = False
         batch_size = 2000
 
+    # Columns with few distinct values in a file: each distinct cell is cleaned once.
+    memoized_columns = {"matricule", "agency", "starts_on", "kind", "modality"}
+
     def __init__(self, *, lookups: w.Lookups | None = None, **kwargs):
         super().__init__(**kwargs)
         self.lookups = lookups
@@ -37,21 +41,30 @@ class CaseloadResource(resources.Resource):
             if hasattr(field.widget, "today"):
                 field.widget.today = today
         self.titles = {c.key: c.title for c in self.columns}
-        self._ordered = [(c.key, self.fields[c.key].widget) for c in self.columns]
+        # widget.clean directly: what Field.clean does, without its per-cell overhead
+        self._cleaners = []
+        for column in self.columns:
+            clean = self.fields[column.key].widget.clean
+            if column.key in self.memoized_columns:
+                # an empty modality depends on the row's type: never remembered
+                clean = memoized(clean, skip_empty=column.key == "modality")
+            self._cleaners.append((column.key, column.title, clean))
+        self._default_kind = self.fields["kind"].widget.clean(None)
 
     def clean_row(self, raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         """Cleaned values by column key, and the (column title, French message) errors."""
         values: dict = {}
         errors: list[tuple[str, str]] = []
-        # widget.clean directly: what Field.clean does, without its per-cell overhead
-        for key, widget in self._ordered:
-            if key not in raw:
-                values[key] = widget.clean(None) if key == "kind" else None
+        for key, title, clean in self._cleaners:
+            try:
+                value = raw[key]
+            except KeyError:  # an optional column the file does not have
+                values[key] = self._default_kind if key == "kind" else None
                 continue
             try:
-                values[key] = widget.clean(raw[key], row=raw)
+                values[key] = clean(value, raw)
             except ValueError as error:
-                errors.append((self.titles[key], str(error)))
+                errors.append((title, str(error)))
         return values, errors
 
     def template_headers(self) -> list[str]:

@@ -6,52 +6,20 @@ resolved from dictionaries loaded once per import (`Lookups`), never one query p
 
 from __future__ import annotations
 
-import datetime
-import functools
-import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.widgets import Widget
 
-from backoffice.caseloads.models import (
-    JOBSEEKER_IDENTIFIER_RE,
-    AssignmentKind,
-    Modality,
-    validate_siret,
-)
+from backoffice.caseloads.models import AssignmentKind, Modality
 from backoffice.organisation.models import Agency, Counsellor
 
+from . import cleaning
+from .cleaning import Required, required, text
 from .parsing import normalise
 
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
-_IDENTIFIER = re.compile(JOBSEEKER_IDENTIFIER_RE)
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_NUMBER = re.compile(r"^\d+(?:\.0+)?$")
-
-
-def text(value) -> str:
-    """The trimmed text of a cell ('' for an empty one); 1234.0 from Excel becomes '1234'."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-class Required(ValueError):
-    pass
-
-
-def required(value) -> str:
-    value = text(value)
-    if not value:
-        raise Required(_("Cellule obligatoire vide."))
-    return value
+__all__ = ["Lookups", "Required", "required", "text"]
 
 
 @dataclass
@@ -88,51 +56,25 @@ class TrimmedTextWidget(Widget):
         super().__init__()
         self.required = required
         self.max_length = max_length
+        self._clean = cleaning.trimmed(is_required=required, max_length=max_length)
 
     def clean(self, value, row=None, **kwargs):
-        value = required(value) if self.required else text(value)
-        if len(value) > self.max_length:
-            raise ValueError(
-                _("Texte trop long (%(n)s caractères au plus).") % {"n": self.max_length}
-            )
-        return value
+        return self._clean(value)
 
 
 class JobseekerIdentifierWidget(Widget):
     def clean(self, value, row=None, **kwargs):
-        value = required(value).upper().replace(" ", "")
-        if not _IDENTIFIER.match(value):
-            raise ValueError(
-                _("Identifiant « %(v)s » mal formé : 7 chiffres suivis d'une lettre attendus.")
-                % {"v": value[:20]}
-            )
-        return value
+        return cleaning.jobseeker_identifier(value)
 
 
 class SiretWidget(Widget):
     def clean(self, value, row=None, **kwargs):
-        value = required(value).replace(" ", "")
-        if len(value) < 14 and value.isdigit():
-            value = value.zfill(14)
-        try:
-            validate_siret(value)
-        except ValidationError as error:
-            raise ValueError(f"{value[:20]} : {error.messages[0]}") from None
-        return value
+        return cleaning.siret(value)
 
 
 class EmailWidget(Widget):
     def clean(self, value, row=None, **kwargs):
-        value = text(value).lower()
-        if not value:
-            return ""
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValueError(
-                _("Adresse de courriel « %(v)s » invalide.") % {"v": value[:80]}
-            ) from None
-        return value
+        return cleaning.email(value)
 
 
 class FrenchDateWidget(Widget):
@@ -140,50 +82,10 @@ class FrenchDateWidget(Widget):
 
     def __init__(self):
         super().__init__()
-        self.today: datetime.date | None = None  # set once per import by the resource
+        self.today = None  # set once per import by the resource
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.datetime):
-            day = value.date()
-        elif isinstance(value, datetime.date):
-            day = value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            day = _serial(value)
-        else:
-            raw = required(value)
-            day = _parse_date(raw)
-        if day > (self.today or timezone.localdate()):
-            raise ValueError(
-                _("Date d'affectation %(d)s dans le futur.") % {"d": day.strftime("%d/%m/%Y")}
-            )
-        if day.year < 1990:
-            raise ValueError(
-                _("Date d'affectation %(d)s invraisemblable.") % {"d": day.strftime("%d/%m/%Y")}
-            )
-        return day
-
-
-def _serial(number: float) -> datetime.date:
-    if not 1 <= number < 2958466:
-        raise ValueError(_("Date impossible : %(v)s.") % {"v": number})
-    return EXCEL_EPOCH + datetime.timedelta(days=int(number))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_date(raw: str) -> datetime.date:
-    """Files carry a handful of distinct dates: each one is parsed once."""
-    match = _DMY.match(raw)
-    try:
-        if match:
-            return datetime.date(int(match[3]), int(match[2]), int(match[1]))
-        match = _ISO.match(raw)
-        if match:
-            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise ValueError(_("Date impossible : « %(v)s ».") % {"v": raw[:20]}) from None
-    if _NUMBER.match(raw):
-        return _serial(float(raw))
-    raise ValueError(_("Date « %(v)s » illisible : jj/mm/aaaa attendu.") % {"v": raw[:20]})
+        return cleaning.assignment_date(self.today or timezone.localdate())(value)
 
 
 class ModalityWidget(Widget):

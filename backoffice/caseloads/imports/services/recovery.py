@@ -1,0 +1,58 @@
+"""Imports whose worker died: failed by the scheduled check, retried by the uploader."""
+
+import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import ImportBatch, ImportStatus
+from .common import ImportRefused
+from .progress import _progress_key
+
+
+@transaction.atomic
+def import_batch_retry(*, batch: ImportBatch, user) -> ImportBatch:
+    """A failed import goes back to where it stopped: to preview again, or to apply again."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.FAILED:
+        raise ImportRefused(_("Seul un import en échec peut être relancé."))
+    if batch.previewed_at and batch.applied_by_id:
+        batch.status = ImportStatus.PREVIEWED
+    else:
+        batch.status = ImportStatus.UPLOADED
+    batch.message = ""
+    batch.save(update_fields=["status", "message"])
+    return batch
+
+
+def import_batches_fail_stale(*, now: datetime.datetime | None = None) -> int:
+    """Marks as failed the imports whose worker died (no sign of life for too long)."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(seconds=settings.MAILNET_IMPORT_STALE_SECONDS)
+    failed = 0
+    for batch in ImportBatch.objects.filter(
+        status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING]
+    ):
+        cached = cache.get(_progress_key(batch.pk))
+        last = max(
+            filter(
+                None,
+                [
+                    batch.heartbeat_at,
+                    cached and datetime.datetime.fromtimestamp(cached["at"], tz=datetime.UTC),
+                ],
+            ),
+            default=batch.created_at,
+        )
+        if last < limit:
+            failed += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+                status=ImportStatus.FAILED,
+                message=_(
+                    "Le traitement s'est interrompu : rien n'a été appliqué. Vous pouvez réessayer."
+                ),
+                progress=0,
+            )
+    return failed
