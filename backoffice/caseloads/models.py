@@ -224,6 +224,13 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["counsellor", "ends_on"], name="assignment_counsellor_open"),
+            # [reports] caseloads counted live (today): read from the index alone on PostgreSQL.
+            models.Index(
+                fields=["counsellor"],
+                include=["starts_on", "ends_on", "modality"],
+                condition=models.Q(kind=AssignmentKind.REFERENT, jobseeker__isnull=False),
+                name="assignment_referent_caseload",
+            ),
         ]
 
     def __str__(self) -> str:

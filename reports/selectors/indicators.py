@@ -344,7 +344,7 @@ def caseload_counts(*, end: dt.date, scope: ReportScope, filters: dict, group_by
     path = CASELOAD_PATHS.get(group_by)
     if path is None:
         return {"total": caseloads.count()}
-    return dict(caseloads.values_list(path).annotate(n=Count("pk")).order_by())
+    return dict(caseloads.values_list(path).annotate(n=Count("*")).order_by())
 
 
 COUNSELLOR_PATHS = {
