@@ -8,6 +8,7 @@ from .services import (
     import_batch_notify,
     import_batch_preview,
     import_batches_fail_stale,
+    import_staged_rows_purge,
 )
 
 
@@ -30,5 +31,7 @@ def import_apply_task(batch_id: int, user_id: int, sha256: str, skip_errors: boo
 
 
 def imports_fail_stale_task() -> int:
-    """Every 15 minutes: imports whose worker died are marked failed (nothing was applied)."""
+    """Every 15 minutes: imports whose worker died are marked failed (nothing was applied),
+    and the cleaned rows of previews left unapplied for two days are deleted."""
+    import_staged_rows_purge()
     return import_batches_fail_stale()

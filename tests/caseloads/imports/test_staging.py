@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from backoffice.caseloads.imports.engine import Engine
 from backoffice.caseloads.imports.models import ImportBatch, ImportChange, ImportStatus
+from backoffice.caseloads.imports.services import import_staged_rows_purge
 from backoffice.caseloads.imports.staging import StagedEngine, engine_for
 from backoffice.caseloads.models import Assignment, AssignmentKind, Jobseeker
 from backoffice.organisation.access import scope_for
@@ -242,3 +243,19 @@ def test_the_preview_keeps_its_rows_beside_the_file_until_the_apply(network, adm
     batch = apply(batch, admin)
     assert batch.status == ImportStatus.APPLIED and batch.new_count == 2
     assert not staged.exists()
+
+
+def test_rows_kept_by_a_preview_left_unapplied_are_purged_and_the_apply_reads_the_file(
+    network, admin
+):
+    batch = upload(admin, csv_bytes([row("1000001A"), row("1000002A")]), name="b.csv")
+    staged = Path(f"{batch.file.path}.staged")
+    assert staged.exists()
+    assert import_staged_rows_purge() == 0  # a fresh preview keeps its rows
+    later = batch.previewed_at + datetime.timedelta(days=3)
+    assert import_staged_rows_purge(now=later) == 1
+    batch.refresh_from_db()
+    assert not staged.exists() and batch.staged_sha256 == ""
+    assert Path(batch.file.path).exists()  # the file itself stays
+    batch = apply(batch, admin)
+    assert batch.status == ImportStatus.APPLIED and batch.new_count == 2

@@ -24,7 +24,7 @@ from ..parsing import FileRefused, estimate_rows
 from ..staging import engine_for
 from .common import ImportRefused, file_sha256, may_import
 from .progress import _progress_callback, _progress_key, import_batch_notify, import_progress
-from .recovery import import_batch_retry, import_batches_fail_stale
+from .recovery import import_batch_retry, import_batches_fail_stale, import_staged_rows_purge
 from .undo import import_batch_undo
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "import_batch_undo",
     "import_batches_fail_stale",
     "import_progress",
+    "import_staged_rows_purge",
     "may_import",
 ]
 

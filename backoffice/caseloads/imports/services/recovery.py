@@ -12,6 +12,10 @@ from ..models import ImportBatch, ImportStatus
 from .common import ImportRefused
 from .progress import _progress_key
 
+# A preview's cleaned rows (PostgreSQL) are kept this long for the apply; after that the
+# apply reads the file again, as it does on any database.
+STAGED_ROWS_KEPT = datetime.timedelta(days=2)
+
 
 @transaction.atomic
 def import_batch_retry(*, batch: ImportBatch, user) -> ImportBatch:
@@ -56,3 +60,17 @@ def import_batches_fail_stale(*, now: datetime.datetime | None = None) -> int:
                 progress=0,
             )
     return failed
+
+
+def import_staged_rows_purge(*, now: datetime.datetime | None = None) -> int:
+    """Deletes the cleaned rows kept by previews that were not applied in time (the file
+    itself stays, with the import's history). Returns how many were deleted."""
+    from . import _staged_path
+
+    limit = (now or timezone.now()) - STAGED_ROWS_KEPT
+    purged = 0
+    for batch in ImportBatch.objects.filter(previewed_at__lt=limit).exclude(staged_sha256=""):
+        if batch.file:
+            _staged_path(batch).unlink(missing_ok=True)
+        purged += ImportBatch.objects.filter(pk=batch.pk).update(staged_sha256="")
+    return purged
