@@ -39,6 +39,17 @@ from backoffice.organisation.models import Agency, ClosureDay, Counsellor
 from ..models import Audience, Rating
 from .backlog import backlog_counts
 
+# The fact key's field for each grouping of the reports.
+KEY_FIELDS = {
+    "region": "region_id",
+    "agency": "agency_id",
+    "team": "team_id",
+    "counsellor": "counsellor_id",
+    "modality": "modality_id",
+    "motif": "motif_id",
+    "audience": "audience",
+}
+
 UTC = dt.UTC
 IN_NORMAL = Q(direction=Message.Direction.INCOMING, kind=Message.Kind.NORMAL)
 OUT_NORMAL = Q(direction=Message.Direction.OUTGOING, kind=Message.Kind.NORMAL)

@@ -16,17 +16,24 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from answer_repository.models import Motif
-from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
+from backoffice.caseloads.models import Modality
 from backoffice.organisation.models import Agency, Counsellor, Region, Team
 
-from ..models import Audience, CaseloadDay, DailyRollup, RollupDay
+from ..models import Audience, DailyRollup, RollupDay
 from ..periods import Period
-from .facts import COUNTERS, FactKey, Facts, day_facts
+from .denominators import (
+    CASELOAD_PATHS,
+    COUNSELLOR_PATHS,
+    active_counsellors,
+    caseload_counts,
+    narrow,
+)
+from .facts import COUNTERS, KEY_FIELDS, FactKey, Facts, day_facts
 from .scope import ReportScope
 
 GROUP_LABELS = {
@@ -40,15 +47,6 @@ GROUP_LABELS = {
     "audience": _("Public"),
     "day": _("Jour"),
     "total": _("Total"),
-}
-KEY_FIELDS = {
-    "region": "region_id",
-    "agency": "agency_id",
-    "team": "team_id",
-    "counsellor": "counsellor_id",
-    "modality": "modality_id",
-    "motif": "motif_id",
-    "audience": "audience",
 }
 NOT_SET = _("non renseigné")
 
@@ -311,57 +309,6 @@ def _labels(group_by: str, keys: Iterable) -> dict:
     return {}
 
 
-def _open_referent_assignments(end: dt.date, scope: ReportScope):
-    return Assignment.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=end),
-        kind=AssignmentKind.REFERENT,
-        jobseeker__isnull=False,
-        starts_on__lte=end,
-    ).filter(scope.agency_filter("counsellor__agency"))
-
-
-CASELOAD_PATHS = {
-    "region": "counsellor__agency__region_id",
-    "agency": "counsellor__agency_id",
-    "team": "counsellor__team_id",
-    "counsellor": "counsellor_id",
-    "modality": "modality_id",
-}
-SNAPSHOT_COLUMNS = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id")
-
-
-def caseload_counts(*, end: dt.date, scope: ReportScope, filters: dict, group_by: str) -> dict:
-    """Jobseekers in caseload on `end` per value of `group_by` (or {"total": n}): from the
-    nightly snapshot of that day when there is one, else over the assignments."""
-    if RollupDay.objects.filter(day=end, caseload=True).exists():
-        snapshot = CaseloadDay.objects.filter(day=end).filter(scope.rollup_filter())
-        snapshot = snapshot.filter(**{k: filters[k] for k in SNAPSHOT_COLUMNS if filters.get(k)})
-        if group_by == "total":
-            return {"total": snapshot.aggregate(n=Sum("jobseekers"))["n"] or 0}
-        column = KEY_FIELDS[group_by]
-        return dict(snapshot.values_list(column).annotate(n=Sum("jobseekers")).order_by())
-    caseloads = _narrow(_open_referent_assignments(end, scope), filters, "counsellor__agency")
-    path = CASELOAD_PATHS.get(group_by)
-    if path is None:
-        return {"total": caseloads.count()}
-    return dict(caseloads.values_list(path).annotate(n=Count("*")).order_by())
-
-
-COUNSELLOR_PATHS = {
-    "region": "agency__region_id",
-    "agency": "agency_id",
-    "team": "team_id",
-    "counsellor": "pk",
-}
-
-
-def active_counsellors(scope: ReportScope):
-    """The counsellors adoption is measured on: active, with a public address, in scope."""
-    return Counsellor.objects.filter(is_active=True, public_address__isnull=False).filter(
-        scope.agency_filter()
-    )
-
-
 GROUP_COLUMNS = {**KEY_FIELDS, "motif_family": "motif_id", "day": "day", "total": None}
 FLOW_SUMS = (
     "received",
@@ -525,7 +472,7 @@ def report_rows(
             if key in grouped:
                 grouped[key].caseload = count
     if group_by in COUNSELLOR_PATHS or group_by == "total":
-        members = _narrow(active_counsellors(scope), filters, "agency", counsellors=True)
+        members = narrow(active_counsellors(scope), filters, "agency", counsellors=True)
         per_group: dict[object, set] = defaultdict(set)
         for pk, group in members.values_list("pk", COUNSELLOR_PATHS.get(group_by, "pk")):
             per_group["total" if group_by == "total" else group].add(pk)
@@ -544,20 +491,6 @@ def report_rows(
     if group_by == "day":
         return [grouped[k] for k in sorted(grouped)]
     return sorted(grouped.values(), key=lambda r: (r.key is None, r.label))
-
-
-def _narrow(qs, filters: dict, agency_path: str, counsellors: bool = False):
-    if filters.get("region_id"):
-        qs = qs.filter(**{f"{agency_path}__region_id": filters["region_id"]})
-    if filters.get("agency_id"):
-        qs = qs.filter(**{f"{agency_path}_id": filters["agency_id"]})
-    if filters.get("team_id"):
-        qs = qs.filter(**{"team_id" if counsellors else "counsellor__team_id": filters["team_id"]})
-    if filters.get("counsellor_id"):
-        qs = qs.filter(**{"pk" if counsellors else "counsellor_id": filters["counsellor_id"]})
-    if filters.get("modality_id") and not counsellors:
-        qs = qs.filter(modality_id=filters["modality_id"])
-    return qs
 
 
 def report_totals(**kwargs) -> ReportRow:

@@ -21,7 +21,7 @@ from reports.models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
 from reports.periods import Period
 from reports.selectors import ReportScope, day_facts, fact_rows, report_rows, report_totals
 from reports.selectors.backlog import backlog_sql, latest_snapshot_before
-from reports.selectors.indicators import caseload_counts
+from reports.selectors.denominators import caseload_counts
 from reports.services.rollups import (
     backlog_snapshots_purge,
     caseload_snapshots_purge,
