@@ -54,17 +54,18 @@ UTC = dt.UTC
 IN_NORMAL = Q(direction=Message.Direction.INCOMING, kind=Message.Kind.NORMAL)
 OUT_NORMAL = Q(direction=Message.Direction.OUTGOING, kind=Message.Kind.NORMAL)
 
-COUNTERS = (
+# The counters of a day's flow (what happened that day), summed over any period.
+FLOW_COUNTERS = (
     "received",
     "answered",
     "answered_within",
-    "unanswered_end",
     "holding_notices",
     "breaches",
     "new_contacts",
     "ratings",
     "rating_sum",
 )
+COUNTERS = (*FLOW_COUNTERS[:3], "unanswered_end", *FLOW_COUNTERS[3:])
 
 
 class FactKey(NamedTuple):

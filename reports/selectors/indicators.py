@@ -33,7 +33,7 @@ from .denominators import (
     caseload_counts,
     narrow,
 )
-from .facts import COUNTERS, KEY_FIELDS, FactKey, Facts, day_facts
+from .facts import COUNTERS, FLOW_COUNTERS, KEY_FIELDS, FactKey, Facts, day_facts
 from .scope import ReportScope
 
 GROUP_LABELS = {
@@ -310,16 +310,6 @@ def _labels(group_by: str, keys: Iterable) -> dict:
 
 
 GROUP_COLUMNS = {**KEY_FIELDS, "motif_family": "motif_id", "day": "day", "total": None}
-FLOW_SUMS = (
-    "received",
-    "answered",
-    "answered_within",
-    "holding_notices",
-    "breaches",
-    "new_contacts",
-    "ratings",
-    "rating_sum",
-)
 
 
 def _rolled_groups(
@@ -359,7 +349,7 @@ def _rolled_groups(
         return row
 
     # Named apart from the columns they add up (the ORM refuses an aggregate over itself).
-    sums = {f"sum_{name}": Sum(name) for name in FLOW_SUMS}
+    sums = {f"sum_{name}": Sum(name) for name in FLOW_COUNTERS}
     sums["sum_received_jobseekers"] = Sum("received", filter=Q(audience=Audience.JOBSEEKERS))
 
     def grouped_sums(qs, **aggregates):
@@ -371,7 +361,7 @@ def _rolled_groups(
         if column is None and values["sum_received"] is None:
             break  # no row at all
         row = row_for(values.get(column) if column else None)
-        for name in (*FLOW_SUMS, "received_jobseekers"):
+        for name in (*FLOW_COUNTERS, "received_jobseekers"):
             setattr(row, name, getattr(row, name) + (values[f"sum_{name}"] or 0))
     daily = group_by == "day" and not volumes_only
     backlog_days = days if daily else [d for d in days if d == last_day]

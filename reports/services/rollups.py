@@ -18,18 +18,7 @@ from ..selectors.backlog import (
     stored_backlog_sql,
     unanswered_threads_store,
 )
-from ..selectors.facts import agencies_info, day_flow_facts
-
-COUNTER_COLUMNS = (
-    "received",
-    "answered",
-    "answered_within",
-    "holding_notices",
-    "breaches",
-    "new_contacts",
-    "ratings",
-    "rating_sum",
-)
+from ..selectors.facts import FLOW_COUNTERS, agencies_info, day_flow_facts
 
 
 @transaction.atomic
@@ -152,9 +141,9 @@ def _backlog_insert(*, day: dt.date) -> int:
     select, params = stored_backlog_sql(day=day)
     quote = connection.ops.quote_name
     keys = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id", "motif_id")
-    columns = ["day", *keys, "audience", "unanswered_end", *COUNTER_COLUMNS, "flow"]
+    columns = ["day", *keys, "audience", "unanswered_end", *FLOW_COUNTERS, "flow"]
     columns.append("response_hours")
-    zeros = ", ".join(["0"] * len(COUNTER_COLUMNS))
+    zeros = ", ".join(["0"] * len(FLOW_COUNTERS))
     # Names are ours and every value is a parameter.
     sql = (
         f"INSERT INTO {quote(DailyRollup._meta.db_table)} "  # noqa: S608

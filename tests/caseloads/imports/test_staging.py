@@ -136,22 +136,7 @@ def test_both_engines_apply_a_file_the_same(network, followed, admin, tmp_path):
     path.write_bytes(csv_bytes(rows, [*HEADERS, "Type d'affectation"]))
     preview = _run(Engine, path, admin)
     batch = ImportBatch.objects.create(created_by=admin, original_name="mixed.csv")
-    outcomes, states = [], []
-    for engine_class in (Engine, StagedEngine):
-        with transaction.atomic():
-            outcomes.append(
-                _run(
-                    engine_class,
-                    path,
-                    admin,
-                    batch_id=batch.pk,
-                    apply=True,
-                    skip_rows=frozenset(preview.error_rows),
-                    skip_errors=True,
-                )
-            )
-            states.append(_state())
-            transaction.set_rollback(True)
+    outcomes, states = _apply_twice(path, admin, batch, preview)
     _same(*outcomes)
     assert states[0] == states[1]
     assignments, _jobseekers, changes = states[1]
