@@ -213,7 +213,6 @@ def quality_draw_team(
     return draw
 
 
-@transaction.atomic
 def review_refusal(*, sample: ReviewSample, reviewer) -> str | None:
     """Why `reviewer` may not score `sample` (French), or None when they may: only a reviewer
     who may write the sample's agency scores it, never their own reply."""
@@ -224,6 +223,7 @@ def review_refusal(*, sample: ReviewSample, reviewer) -> str | None:
     return None
 
 
+@transaction.atomic
 def review_record(
     *, sample: ReviewSample, reviewer, scores: dict[str, int], comment: str
 ) -> Review:

@@ -15,6 +15,7 @@ from backoffice.organisation.models import Agency, Counsellor
 from ..models import BacklogThread, CaseloadDay, DailyRollup, RollupDay
 from ..selectors.backlog import (
     SNAPSHOT_MAX_AGE_DAYS,
+    backlog_sql,
     stored_backlog_sql,
     unanswered_threads_store,
 )
@@ -62,14 +63,15 @@ def rollup_day_recompute(*, day: dt.date) -> int:
         for key, f in facts.items()
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=2000)
-    unanswered_threads_store(
-        day=day, time_zones={info.calendar.time_zone for info in agencies.values()}
-    )
-    backlog_rows = _backlog_insert(day=day)
-    # Only recent days start a live day: an older day's set is not kept.
+    time_zones = {info.calendar.time_zone for info in agencies.values()}
+    # Only recent days start a live day: an older day's set is grouped, not stored.
     keep_threads = day >= timezone.localdate() - dt.timedelta(days=SNAPSHOT_MAX_AGE_DAYS)
-    if not keep_threads:
+    if keep_threads:
+        unanswered_threads_store(day=day, time_zones=time_zones)
+        backlog_rows = _backlog_insert(day=day, select=stored_backlog_sql(day=day))
+    else:
         BacklogThread.objects.filter(day=day).delete()
+        backlog_rows = _backlog_insert(day=day, select=backlog_sql(day=day, time_zones=time_zones))
     total = len(rows) + backlog_rows
     caseload_snapshot_take(day=day)
     RollupDay.objects.update_or_create(
@@ -135,10 +137,11 @@ def backlog_snapshots_purge(*, today: dt.date | None = None) -> int:
     return deleted
 
 
-def _backlog_insert(*, day: dt.date) -> int:
-    """One row per key holding threads unanswered at the end of `day`, grouped from the
-    day's stored set of unanswered threads straight into the roll-up table."""
-    select, params = stored_backlog_sql(day=day)
+def _backlog_insert(*, day: dt.date, select: tuple[str, list]) -> int:
+    """One row per key holding threads unanswered at the end of `day`, from `select` (the
+    grouped SELECT of the day's stored set, or of every message, with its parameters)
+    straight into the roll-up table."""
+    select, params = select
     quote = connection.ops.quote_name
     keys = ("region_id", "agency_id", "team_id", "counsellor_id", "modality_id", "motif_id")
     columns = ["day", *keys, "audience", "unanswered_end", *FLOW_COUNTERS, "flow"]

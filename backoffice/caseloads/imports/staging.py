@@ -300,14 +300,12 @@ class StagedEngine(Engine):
     def _staged_usable(self) -> bool:
         if not (self.staged_path and self.staged_sha256 and self.staged_kind):
             return False
+        from .services.common import file_sha256  # the services package imports this one
+
         try:
-            digest = hashlib.sha256()
-            with self.staged_path.open("rb") as f:
-                for block in iter(lambda: f.read(BLOCK), b""):
-                    digest.update(block)
+            return file_sha256(self.staged_path) == self.staged_sha256
         except OSError:
             return False
-        return digest.hexdigest() == self.staged_sha256
 
     def _run_from_staged(self):
         self.lookups = Lookups.load()

@@ -27,6 +27,16 @@ def agency_calendar(*, agency: Agency) -> BusinessCalendar:
     )
 
 
+def deadline_fields(*, start: dt.datetime, calendar: BusinessCalendar) -> dict:
+    """The fields a thread takes when its reply clock starts at `start`: due 72 business
+    hours later in its agency's calendar, no warning or breach yet."""
+    return {
+        "due_at": business_deadline(start, settings.MAILNET_SLA_HOURS, calendar),
+        "warned_at": None,
+        "breached_at": None,
+    }
+
+
 @transaction.atomic
 def thread_deadline_start(*, thread: Thread, received_at: dt.datetime) -> dt.datetime | None:
     """Sets `due_at` = awaiting_since (else `received_at`) + 72 business hours, once per wait.
@@ -43,10 +53,8 @@ def thread_deadline_start(*, thread: Thread, received_at: dt.datetime) -> dt.dat
         thread.due_at = locked.due_at
         return locked.due_at
     start = locked.awaiting_since or received_at
-    due_at = business_deadline(
-        start, settings.MAILNET_SLA_HOURS, agency_calendar(agency=locked.agency)
-    )
-    fields = {"due_at": due_at, "warned_at": None, "breached_at": None}
+    fields = deadline_fields(start=start, calendar=agency_calendar(agency=locked.agency))
+    due_at = fields["due_at"]
     if locked.awaiting_since is None:
         fields["awaiting_since"] = start
     Thread.objects.filter(pk=locked.pk).update(**fields)

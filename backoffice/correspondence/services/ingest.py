@@ -30,10 +30,10 @@ from backoffice.organisation.models import Counsellor
 from .. import mailparse, routing, sanitize
 from ..models import Attachment, Message, RawMail, SlaEvent, Thread
 from ..models.core import attachment_path
-from ..sla import BusinessCalendar, business_deadline
+from ..sla import BusinessCalendar
 from ..subjects import TOKEN_RE, subject_normalise, thread_token_new
 from .bulk import rows_insert
-from .deadlines import agency_calendar, thread_deadline_start
+from .deadlines import agency_calendar, deadline_fields, thread_deadline_start
 from .delegation import thread_absence_route
 from .rawmails import raw_mail_store, raw_mails_store
 
@@ -210,10 +210,10 @@ class _Batch:
         The same rule as `thread_deadline_start` (which runs for a thread already stored),
         without its lock and reads: nobody else sees the thread before commit.
         """
-        thread.due_at = business_deadline(
-            thread.awaiting_since, settings.MAILNET_SLA_HOURS, self._calendar(thread)
-        )
-        thread.warned_at = thread.breached_at = None
+        for name, value in deadline_fields(
+            start=thread.awaiting_since, calendar=self._calendar(thread)
+        ).items():
+            setattr(thread, name, value)
         self.deadlines_set.append(thread)
 
     def _calendar(self, thread: Thread) -> BusinessCalendar:
