@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import BaseColumn, Column, TitleColumn
 
-from backoffice.correspondence.inbox_selectors import agency_calendars
 from backoffice.correspondence.models import Thread
+from backoffice.correspondence.services.deadlines import agency_calendars
 from backoffice.correspondence.sla import business_time_between
 
 DUE_SOON = dt.timedelta(hours=24)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from answer_repository.models import Motif
 from backoffice.caseloads.models import Assignment, AssignmentKind, Modality
-from backoffice.correspondence.inbox_selectors import agency_calendars
 from backoffice.correspondence.models import Thread
+from backoffice.correspondence.services.deadlines import agency_calendar
 from backoffice.correspondence.sla import BusinessCalendar, business_deadline
 from backoffice.organisation import access
 from backoffice.organisation.models import Agency
@@ -73,8 +73,9 @@ class _ThreadFilterSet(ScopedFilterSet):
         # "Soon" is counted in business hours, in the calendar of the reader's agency (or,
         # for an administrator, of the metropolitan calendar).
         agency = Agency.objects.filter(pk__in=access.scope_for(self.request.user).agency_ids)
-        calendars = list(agency_calendars(agencies=agency[:1]).values()) or [BusinessCalendar()]
-        limit = business_deadline(now, DUE_SOON_HOURS, calendars[0])
+        agency = agency.first()
+        calendar = agency_calendar(agency=agency) if agency else BusinessCalendar()
+        limit = business_deadline(now, DUE_SOON_HOURS, calendar)
         return queryset.filter(due_at__gte=now, due_at__lt=limit)
 
 

@@ -19,14 +19,13 @@ then readable for `LOOKUP_READ_WINDOW`, proven by the ThreadRead row that openin
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from backoffice.caseloads.models import Assignment, AssignmentKind, Jobseeker
 from backoffice.organisation import access, roles
-from backoffice.organisation.models import Absence, Agency, ClosureDay, Counsellor
+from backoffice.organisation.models import Absence, Counsellor
 
 from .models import (
     Attachment,
@@ -37,7 +36,6 @@ from .models import (
     ThreadEvent,
     ThreadRead,
 )
-from .sla import BusinessCalendar
 
 LOOKUP_READ_WINDOW = dt.timedelta(hours=8)
 READER_ROLES = (roles.COUNSELLOR, roles.MANAGER, roles.NATIONAL_ADMIN)
@@ -173,29 +171,6 @@ def dispatch_counsellors(*, user, agency_ids=None) -> QuerySet[Counsellor]:
     elif agency_ids is not None:
         queryset = queryset.filter(agency_id__in=agency_ids)
     return queryset.order_by("agency__code", "user__last_name", "user__first_name")
-
-
-def agency_calendars(*, agencies=None, agency_ids=None) -> dict[int, BusinessCalendar]:
-    """The business calendars of several agencies (objects, or ids: one more query), with
-    their closure days in one query."""
-    if agencies is None:
-        agencies = Agency.objects.filter(pk__in=set(agency_ids or ())).only(
-            "pk", "territory", "time_zone"
-        )
-    agencies = {agency.pk: agency for agency in agencies}
-    closures = defaultdict(set)
-    for agency_id, day in ClosureDay.objects.filter(agency_id__in=agencies).values_list(
-        "agency_id", "day"
-    ):
-        closures[agency_id].add(day)
-    return {
-        pk: BusinessCalendar(
-            territory=agency.territory,
-            time_zone=agency.time_zone,
-            closure_days=frozenset(closures[pk]),
-        )
-        for pk, agency in agencies.items()
-    }
 
 
 def thread_page(*, queryset: QuerySet[Thread], pk: int) -> Thread:
