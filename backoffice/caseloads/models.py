@@ -68,7 +68,6 @@ class Jobseeker(models.Model):
     identifier = models.CharField(
         _("identifiant DE"),
         max_length=8,
-        unique=True,
         validators=[
             RegexValidator(
                 JOBSEEKER_IDENTIFIER_RE,
@@ -78,19 +77,25 @@ class Jobseeker(models.Model):
     )
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)
-    email = models.EmailField(_("courriel"), blank=True, db_index=True)
+    email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name = _("demandeur d'emploi")
         verbose_name_plural = _("demandeurs d'emploi")
+        # The identifier's uniqueness and the e-mail index are declared here rather than
+        # on the fields: on PostgreSQL, `unique=True` and `db_index=True` on a CharField
+        # each add a second, varchar_pattern_ops index for LIKE 'prefix%', which nothing
+        # here runs (lookups are exact), and which every import paid for on each new row.
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(identifier__regex=JOBSEEKER_IDENTIFIER_RE),
                 name="jobseeker_identifier_format",
-            )
+            ),
+            models.UniqueConstraint(fields=["identifier"], name="jobseeker_identifier_unique"),
         ]
+        indexes = [models.Index(fields=["email"], name="jobseeker_email")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.identifier})"
@@ -156,6 +161,7 @@ class Assignment(models.Model):
         related_name="assignments",
         verbose_name=_("demandeur d'emploi"),
     )
+    # Indexed below, on the rows that have one (most assignments follow a jobseeker).
     employer = models.ForeignKey(
         Employer,
         on_delete=models.CASCADE,
@@ -163,12 +169,15 @@ class Assignment(models.Model):
         blank=True,
         related_name="assignments",
         verbose_name=_("entreprise"),
+        db_index=False,
     )
+    # Indexed first by assignment_counsellor_open (counsellor, ends_on).
     counsellor = models.ForeignKey(
         Counsellor,
         on_delete=models.PROTECT,
         related_name="assignments",
         verbose_name=_("conseiller"),
+        db_index=False,
     )
     kind = models.CharField(
         _("type d'affectation"),
@@ -176,6 +185,8 @@ class Assignment(models.Model):
         choices=AssignmentKind.choices,
         default=AssignmentKind.REFERENT,
     )
+    # Not indexed: a handful of values, read from the assignment's side; deleting a
+    # modality (protected) scans the table, which is rare and acceptable.
     modality = models.ForeignKey(
         Modality,
         on_delete=models.PROTECT,
@@ -183,6 +194,7 @@ class Assignment(models.Model):
         blank=True,
         related_name="assignments",
         verbose_name=_("modalité"),
+        db_index=False,
     )
     starts_on = models.DateField(_("date d'affectation"))
     ends_on = models.DateField(_("date de fin"), null=True, blank=True)
@@ -224,6 +236,11 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["counsellor", "ends_on"], name="assignment_counsellor_open"),
+            models.Index(
+                fields=["employer"],
+                condition=models.Q(employer__isnull=False),
+                name="assignment_employer",
+            ),
             # [reports] caseloads counted live (today): read from the index alone on PostgreSQL.
             models.Index(
                 fields=["counsellor"],
