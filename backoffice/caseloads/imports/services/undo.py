@@ -1,7 +1,20 @@
-"""Undoing an applied import: removes what it created, reopens what it closed."""
+"""Undoing an applied import: removes what it created, reopens what it closed.
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+Set-based whatever the size of the import: a fixed number of statements driven by the
+import's log (subqueries, no lists of ids), in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import IntegrityError, router, transaction
+from django.db.models import CASCADE, SET_NULL, Exists, ForeignKey, OuterRef, QuerySet, signals
+from django.db.models.deletion import (
+    Collector,
+    ProtectedError,
+    RestrictedError,
+    get_candidate_relations_to_delete,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,6 +22,10 @@ from backoffice.caseloads.models import Assignment, Employer, Jobseeker
 
 from ..models import ChangeAction, ImportBatch, ImportChange, ImportStatus
 from .common import ImportRefused
+from .progress import _progress_callback, _progress_key
+
+# A party the import created is kept when it has other assignments or mail since.
+KEPT_WHEN_ANY = frozenset({"assignments", "threads"})
 
 
 def _undo_blocker(batch: ImportBatch) -> ImportBatch | None:
@@ -32,6 +49,22 @@ def _undo_blocker(batch: ImportBatch) -> ImportBatch | None:
     return ImportBatch.objects.get(pk=later) if later else None
 
 
+def _blocked(blocker: ImportBatch) -> ImportRefused:
+    return ImportRefused(
+        _(
+            "Annulation impossible : l'import n° %(n)s (« %(name)s », du %(d)s) a modifié "
+            "depuis les mêmes lignes. Annulez-le d'abord."
+        )
+        % {
+            "n": blocker.pk,
+            "name": blocker.original_name,
+            "d": timezone.localtime(blocker.applied_at or blocker.created_at).strftime(
+                "%d/%m/%Y %H:%M"
+            ),
+        }
+    )
+
+
 @transaction.atomic
 def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
     """Reverses an applied import: removes what it created, reopens what it closed.
@@ -44,22 +77,9 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
         raise ImportRefused(_("Seul un import appliqué peut être annulé."))
     blocker = _undo_blocker(batch)
     if blocker:
-        raise ImportRefused(
-            _(
-                "Annulation impossible : l'import n° %(n)s (« %(name)s », du %(d)s) a modifié "
-                "depuis les mêmes lignes. Annulez-le d'abord."
-            )
-            % {
-                "n": blocker.pk,
-                "name": blocker.original_name,
-                "d": timezone.localtime(blocker.applied_at or blocker.created_at).strftime(
-                    "%d/%m/%Y %H:%M"
-                ),
-            }
-        )
+        raise _blocked(blocker)
+    report = _stage_reporter(batch)
     changes = batch.changes.all()
-    parties = changes.filter(action=ChangeAction.PARTY_CREATED)
-    # Set-based, whatever the size of the import: subqueries on the log, no lists of ids.
     created = changes.filter(action=ChangeAction.CREATED).values("assignment_id")
     created_count = created.count()
     if created_count:
@@ -71,7 +91,9 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
                     "modifiées ou supprimées depuis."
                 )
             )
+        # One DELETE: nothing points at an assignment, Django deletes them without fetching.
         Assignment.objects.filter(id__in=created).delete()
+    report(25)
     closed = changes.filter(action=ChangeAction.CLOSED)
     closed_count = closed.count()
     try:
@@ -94,16 +116,118 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
                 "personne de cet import."
             )
         ) from None
-    step = 5000
+    report(50)
+    parties = changes.filter(action=ChangeAction.PARTY_CREATED)
     for model, field in ((Jobseeker, "jobseeker_id"), (Employer, "employer_id")):
-        ids = [i for i in parties.values_list(field, flat=True) if i]
-        for start in range(0, len(ids), step):
-            # A party that has mail or other assignments since is kept.
-            model.objects.filter(
-                id__in=ids[start : start + step], assignments__isnull=True, threads__isnull=True
-            ).delete()
+        _created_parties_delete(
+            model=model, ids=parties.filter(**{f"{field}__isnull": False}).values(field)
+        )
+        report(75 if model is Jobseeker else 99)
     batch.status = ImportStatus.UNDONE
     batch.undone_at = timezone.now()
     batch.undone_by = user
-    batch.save(update_fields=["status", "undone_at", "undone_by"])
+    batch.message = ""
+    batch.progress = 100
+    batch.save(update_fields=["status", "undone_at", "undone_by", "message", "progress"])
+    cache.delete(_progress_key(batch.pk))
     return batch
+
+
+def _stage_reporter(batch: ImportBatch):
+    """Progress by stage, in the cache only: the undo's transaction holds the batch row."""
+    report = _progress_callback(batch, apply=True)
+    rows = max(batch.total_rows, 1)
+    return lambda percent: report(rows * percent // 100)
+
+
+def _created_parties_delete(*, model, ids: QuerySet) -> None:
+    """Deletes the jobseekers or employers an import created (`ids`, a subquery), except
+    those with other assignments or mail since; Django's on_delete rules hold for the rest.
+
+    Almost none has anything else pointing at it: those go in one DELETE, whose NOT EXISTS
+    list is every relation Django's deletion visits (hidden ones included, so a relation
+    added later is respected). Rows Django would cascade-delete in one statement anyway
+    (their model has no relations or signals of its own: contacts, legal holds) and
+    SET_NULL references are dealt with right after their parties, one statement each (the
+    foreign keys are checked at commit). The few others go through Django's delete, as
+    before; a PROTECT relation refuses the undo.
+    """
+    candidates = model._base_manager.filter(pk__in=ids)
+    relations = list(get_candidate_relations_to_delete(model._meta))
+    candidates = candidates.filter(
+        *[~_referencing(rel) for rel in relations if rel.get_accessor_name() in KEPT_WHEN_ANY]
+    )
+    relations = [rel for rel in relations if rel.get_accessor_name() not in KEPT_WHEN_ANY]
+    split = _split_relations(model, relations)
+    if split is not None:
+        after, blocking = split
+        deleted = candidates.filter(*[~_referencing(rel) for rel in blocking])._raw_delete(
+            router.db_for_write(model)
+        )
+        if deleted:
+            for rel in after:
+                orphans = rel.related_model._base_manager.filter(
+                    **{f"{rel.field.attname}__in": ids}
+                ).filter(~Exists(model._base_manager.filter(pk=OuterRef(rel.field.attname))))
+                if rel.field.remote_field.on_delete is CASCADE:
+                    orphans.delete()  # fast: one DELETE, as Django's cascade would do it
+                else:
+                    orphans.update(**{rel.field.name: None})
+    try:
+        candidates.delete()
+    except (ProtectedError, RestrictedError) as error:
+        objects = (
+            error.protected_objects
+            if isinstance(error, ProtectedError)
+            else error.restricted_objects
+        )
+        raise ImportRefused(
+            _(
+                "Annulation impossible : des fiches créées par cet import sont liées depuis "
+                "à d'autres données (%(what)s)."
+            )
+            % {"what": ", ".join(sorted({str(o._meta.verbose_name_plural) for o in objects}))}
+        ) from None
+
+
+def _referencing(rel) -> Exists:
+    """The rows of relation `rel` that point at the outer party."""
+    return Exists(
+        rel.related_model._base_manager.filter(
+            **{
+                local.attname: OuterRef(target.attname)
+                for local, target in rel.field.related_fields
+            }
+        )
+    )
+
+
+def _split_relations(model, relations) -> tuple[list, list] | None:
+    """The relations settled after a set-based DELETE of their parties (fast cascades and
+    SET_NULL on a plain foreign key to the primary key), and those whose rows send their
+    party through Django's delete. None when every party must go through Django's delete
+    (signals, parents, generic relations: what Django's fast delete also refuses)."""
+    if (
+        signals.pre_delete.has_listeners(model)
+        or signals.post_delete.has_listeners(model)
+        or model._meta.parents
+        or any(hasattr(f, "bulk_related_objects") for f in model._meta.private_fields)
+    ):
+        return None
+    collector = Collector(using=router.db_for_write(model), origin=None)
+    after, blocking = [], []
+    for rel in relations:
+        field = rel.field
+        plain = isinstance(field, ForeignKey) and field.target_field == model._meta.pk
+        on_delete = field.remote_field.on_delete
+        if plain and (
+            on_delete is SET_NULL
+            or (
+                on_delete is CASCADE
+                and collector.can_fast_delete(rel.related_model, from_field=field)
+            )
+        ):
+            after.append(rel)
+        else:
+            blocking.append(rel)
+    return after, blocking

@@ -1,0 +1,225 @@
+"""Undo is set-based: every affected table is as before, Django's on_delete rules hold for
+what points at the parties the import created, and the statements do not grow with rows."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from backoffice.caseloads.imports import services
+from backoffice.caseloads.imports.models import ImportStatus
+from backoffice.caseloads.models import (
+    Assignment,
+    AssignmentKind,
+    Employer,
+    EmployerContact,
+    Jobseeker,
+)
+from backoffice.correspondence.models import ScheduledContact, Thread
+from privacy.models import AccessExport, LegalHold
+from tests.correspondence.factories import ThreadFactory
+from tests.factories import AssignmentFactory, EmployerContactFactory, JobseekerFactory
+
+from .conftest import HEADERS, apply, row, upload, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+EMPLOYER_HEADERS = [
+    "SIRET",
+    "Raison sociale",
+    "Courriel",
+    "Matricule conseiller",
+    "Agence",
+    "Date d'affectation",
+]
+
+
+def _state() -> dict[str, list[tuple]]:
+    """Every row of every table an undo reads or writes."""
+    tables = {
+        "assignments": Assignment,
+        "jobseekers": Jobseeker,
+        "employers": Employer,
+        "contacts": EmployerContact,
+        "legal holds": LegalHold,
+        "access exports": AccessExport,
+        "threads": Thread,
+        "scheduled contacts": ScheduledContact,
+    }
+    return {
+        name: [tuple(values.values()) for values in model.objects.order_by("pk").values()]
+        for name, model in tables.items()
+    }
+
+
+def _rows_of(model, **filters) -> list[tuple]:
+    return [tuple(values.values()) for values in model.objects.filter(**filters).values()]
+
+
+def _employer_row(siret, name, email="", matricule="ALICE01"):
+    return {
+        "SIRET": siret,
+        "Raison sociale": name,
+        "Courriel": email,
+        "Matricule conseiller": matricule,
+        "Agence": "01234",
+        "Date d'affectation": "05/01/2026",
+    }
+
+
+@pytest.fixture
+def followed(network):
+    """Before any import: a jobseeker followed by Bruno, one with a dedicated benefits
+    counsellor and a legal hold (neither is the import's to delete)."""
+    moving = AssignmentFactory(
+        jobseeker=JobseekerFactory(identifier="2000001B"),
+        counsellor=network["bruno"],
+        starts_on=datetime.date(2025, 6, 1),
+    )
+    benefits = AssignmentFactory(
+        jobseeker=JobseekerFactory(identifier="3000001C"),
+        counsellor=network["alice"],
+        kind=AssignmentKind.BENEFITS,
+        modality=None,
+    )
+    LegalHold.objects.create(jobseeker=benefits.jobseeker, reason="Contentieux en cours")
+    return moving
+
+
+def _jobseekers_import(admin, identifiers):
+    rows = [row(i, courriel=f"{i.lower()}@example.org") for i in identifiers]
+    rows += [
+        row("2000001B", day="10/01/2026"),
+        {
+            **row("3000001C", matricule="BRUNO02", modalite=""),
+            "Type d'affectation": "indemnisation",
+        },
+    ]
+    batch = upload(admin, xlsx_bytes(rows, [*HEADERS, "Type d'affectation"]))
+    assert batch.new_count == len(identifiers) and batch.transfer_count == 2, batch.errors
+    batch = apply(batch, admin)
+    assert batch.status == ImportStatus.APPLIED
+    return batch
+
+
+def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since(
+    network, admin, followed
+):
+    before = _state()
+    batch = _jobseekers_import(admin, ["1000001A", "1000002A", "1000003A", "1000004A"])
+    # Since the import: mail from one newcomer, a legal hold on another (cascaded with
+    # them), a right-of-access export of a third (SET_NULL: the log stays).
+    ThreadFactory(assignment=Assignment.objects.get(jobseeker__identifier="1000002A"))
+    LegalHold.objects.create(
+        jobseeker=Jobseeker.objects.get(identifier="1000003A"), reason="Réquisition"
+    )
+    export = AccessExport.objects.create(
+        requested_by=admin,
+        jobseeker=Jobseeker.objects.get(identifier="1000004A"),
+        person_label="1000004A",
+        sha256="0" * 64,
+    )
+    kept = _rows_of(Jobseeker, identifier="1000002A")
+    thread = _rows_of(Thread)
+
+    batch = services.import_batch_undo(batch=batch, user=admin)
+
+    assert batch.status == ImportStatus.UNDONE
+    export.jobseeker = None
+    assert _state() == {
+        **before,
+        "jobseekers": sorted(before["jobseekers"] + kept),
+        "threads": thread,
+        "access exports": [tuple(_rows_of(AccessExport, pk=export.pk)[0])],
+    }
+    assert AccessExport.objects.get().jobseeker_id is None
+    connection.check_constraints()
+
+
+def test_a_created_jobseeker_with_another_assignment_since_is_kept(network, admin, followed):
+    before = _state()
+    batch = _jobseekers_import(admin, ["1000001A", "1000002A"])
+    newcomer = Jobseeker.objects.get(identifier="1000002A")
+    later = AssignmentFactory(
+        jobseeker=newcomer, counsellor=network["olga"], kind=AssignmentKind.BENEFITS
+    )
+    services.import_batch_undo(batch=batch, user=admin)
+    assert _state() == {
+        **before,
+        "assignments": sorted(before["assignments"] + _rows_of(Assignment, pk=later.pk)),
+        "jobseekers": sorted(before["jobseekers"] + _rows_of(Jobseeker, pk=newcomer.pk)),
+    }
+    connection.check_constraints()
+
+
+def test_undo_of_employers_deletes_their_contacts_and_keeps_those_with_mail(network, admin):
+    EmployerContactFactory(employer__siret="73282932000074", email="rh@ancienne.example")
+    before = _state()
+    batch = upload(
+        admin,
+        xlsx_bytes(
+            [
+                _employer_row("55208111400019", "Durand SA", "rh@durand.example"),
+                _employer_row("44306184100047", "Acme", "rh@acme.example"),
+            ],
+            EMPLOYER_HEADERS,
+        ),
+    )
+    assert batch.kind == "employers" and batch.new_count == 2, batch.errors
+    apply(batch, admin)
+    assert EmployerContact.objects.count() == 3
+    acme = Employer.objects.get(siret="44306184100047")
+    ThreadFactory(
+        assignment=acme.assignments.get(),
+        jobseeker=None,
+        employer=acme,
+        correspondent_address="rh@acme.example",
+    )
+    kept = {
+        "employers": _rows_of(Employer, pk=acme.pk),
+        "contacts": _rows_of(EmployerContact, employer=acme),
+        "threads": _rows_of(Thread),
+    }
+
+    services.import_batch_undo(batch=batch, user=admin)
+
+    assert _state() == {
+        **before,
+        **{name: sorted(before[name] + rows) for name, rows in kept.items()},
+    }
+    connection.check_constraints()
+
+
+def test_a_protected_relation_refuses_the_undo_and_changes_nothing(network, admin, followed):
+    batch = _jobseekers_import(admin, ["1000001A", "1000002A"])
+    ScheduledContact.objects.create(
+        counsellor=network["alice"],
+        jobseeker=Jobseeker.objects.get(identifier="1000002A"),
+        scheduled_for=datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC),
+    )
+    applied = _state()
+    with pytest.raises(services.ImportRefused, match="contacts programmés"):
+        services.import_batch_undo(batch=batch, user=admin)
+    assert _state() == applied
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED
+
+
+@pytest.mark.parametrize("size", [3, 240])
+def test_undo_statements_do_not_grow_with_the_rows(
+    network, admin, followed, size, django_assert_max_num_queries
+):
+    batch = _jobseekers_import(admin, [f"{1000000 + i:07d}A" for i in range(size)])
+    # one party for each of the paths: cascaded, set to NULL, kept with mail
+    LegalHold.objects.create(jobseeker=Jobseeker.objects.get(identifier="1000000A"), reason="x")
+    AccessExport.objects.create(
+        requested_by=admin,
+        jobseeker=Jobseeker.objects.get(identifier="1000001A"),
+        person_label="1000001A",
+        sha256="0" * 64,
+    )
+    ThreadFactory(assignment=Assignment.objects.get(jobseeker__identifier="1000002A"))
+    with django_assert_max_num_queries(18):
+        batch = services.import_batch_undo(batch=batch, user=admin)
+    assert batch.status == ImportStatus.UNDONE
+    assert Jobseeker.objects.count() == 3  # the two followed before, the one with mail
