@@ -127,6 +127,28 @@ def apply(batch, user, **kwargs):
     return services.import_batch_start_apply(batch=batch, user=user, sha256=batch.sha256, **kwargs)
 
 
+def tables_state() -> dict[str, list[tuple]]:
+    """Every row of every table an undo reads or writes, to compare before and after."""
+    from backoffice.caseloads.models import Assignment, Employer, EmployerContact, Jobseeker
+    from backoffice.correspondence.models import ScheduledContact, Thread
+    from privacy.models import AccessExport, LegalHold
+
+    tables = {
+        "assignments": Assignment,
+        "jobseekers": Jobseeker,
+        "employers": Employer,
+        "contacts": EmployerContact,
+        "legal holds": LegalHold,
+        "access exports": AccessExport,
+        "threads": Thread,
+        "scheduled contacts": ScheduledContact,
+    }
+    return {
+        name: [tuple(values.values()) for values in model.objects.order_by("pk").values()]
+        for name, model in tables.items()
+    }
+
+
 def messages_of(batch, level="erreur"):
     return [(r, c, m) for r, c, m, lvl in batch.errors if lvl == level]
 

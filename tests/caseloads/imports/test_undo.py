@@ -4,7 +4,11 @@ what points at the parties the import created, and the statements do not grow wi
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models.signals import post_delete
+from django.urls import reverse
+from wagtail.models import ReferenceIndex
 
 from backoffice.caseloads.imports import services
 from backoffice.caseloads.imports.models import ImportStatus
@@ -20,9 +24,17 @@ from privacy.models import AccessExport, LegalHold
 from tests.correspondence.factories import ThreadFactory
 from tests.factories import AssignmentFactory, EmployerContactFactory, JobseekerFactory
 
-from .conftest import HEADERS, apply, row, upload, xlsx_bytes
+from .conftest import HEADERS, apply, row, tables_state, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _admin_registered():
+    """As in a web worker: the admin's ViewSets have made Wagtail's reference index listen
+    to the deletion of assignments and legal holds."""
+    reverse("wagtailadmin_home")
+
 
 EMPLOYER_HEADERS = [
     "SIRET",
@@ -32,24 +44,6 @@ EMPLOYER_HEADERS = [
     "Agence",
     "Date d'affectation",
 ]
-
-
-def _state() -> dict[str, list[tuple]]:
-    """Every row of every table an undo reads or writes."""
-    tables = {
-        "assignments": Assignment,
-        "jobseekers": Jobseeker,
-        "employers": Employer,
-        "contacts": EmployerContact,
-        "legal holds": LegalHold,
-        "access exports": AccessExport,
-        "threads": Thread,
-        "scheduled contacts": ScheduledContact,
-    }
-    return {
-        name: [tuple(values.values()) for values in model.objects.order_by("pk").values()]
-        for name, model in tables.items()
-    }
 
 
 def _rows_of(model, **filters) -> list[tuple]:
@@ -105,7 +99,7 @@ def _jobseekers_import(admin, identifiers):
 def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since(
     network, admin, followed
 ):
-    before = _state()
+    before = tables_state()
     batch = _jobseekers_import(admin, ["1000001A", "1000002A", "1000003A", "1000004A"])
     # Since the import: mail from one newcomer, a legal hold on another (cascaded with
     # them), a right-of-access export of a third (SET_NULL: the log stays).
@@ -126,7 +120,7 @@ def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since
 
     assert batch.status == ImportStatus.UNDONE
     export.jobseeker = None
-    assert _state() == {
+    assert tables_state() == {
         **before,
         "jobseekers": sorted(before["jobseekers"] + kept),
         "threads": thread,
@@ -137,14 +131,14 @@ def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since
 
 
 def test_a_created_jobseeker_with_another_assignment_since_is_kept(network, admin, followed):
-    before = _state()
+    before = tables_state()
     batch = _jobseekers_import(admin, ["1000001A", "1000002A"])
     newcomer = Jobseeker.objects.get(identifier="1000002A")
     later = AssignmentFactory(
         jobseeker=newcomer, counsellor=network["olga"], kind=AssignmentKind.BENEFITS
     )
     services.import_batch_undo(batch=batch, user=admin)
-    assert _state() == {
+    assert tables_state() == {
         **before,
         "assignments": sorted(before["assignments"] + _rows_of(Assignment, pk=later.pk)),
         "jobseekers": sorted(before["jobseekers"] + _rows_of(Jobseeker, pk=newcomer.pk)),
@@ -154,7 +148,7 @@ def test_a_created_jobseeker_with_another_assignment_since_is_kept(network, admi
 
 def test_undo_of_employers_deletes_their_contacts_and_keeps_those_with_mail(network, admin):
     EmployerContactFactory(employer__siret="73282932000074", email="rh@ancienne.example")
-    before = _state()
+    before = tables_state()
     batch = upload(
         admin,
         xlsx_bytes(
@@ -183,7 +177,7 @@ def test_undo_of_employers_deletes_their_contacts_and_keeps_those_with_mail(netw
 
     services.import_batch_undo(batch=batch, user=admin)
 
-    assert _state() == {
+    assert tables_state() == {
         **before,
         **{name: sorted(before[name] + rows) for name, rows in kept.items()},
     }
@@ -197,10 +191,10 @@ def test_a_protected_relation_refuses_the_undo_and_changes_nothing(network, admi
         jobseeker=Jobseeker.objects.get(identifier="1000002A"),
         scheduled_for=datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC),
     )
-    applied = _state()
+    applied = tables_state()
     with pytest.raises(services.ImportRefused, match="contacts programmés"):
         services.import_batch_undo(batch=batch, user=admin)
-    assert _state() == applied
+    assert tables_state() == applied
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
 
@@ -219,7 +213,39 @@ def test_undo_statements_do_not_grow_with_the_rows(
         sha256="0" * 64,
     )
     ThreadFactory(assignment=Assignment.objects.get(jobseeker__identifier="1000002A"))
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(30):
         batch = services.import_batch_undo(batch=batch, user=admin)
     assert batch.status == ImportStatus.UNDONE
     assert Jobseeker.objects.count() == 3  # the two followed before, the one with mail
+
+
+def test_wagtails_reference_index_forgets_the_deleted_rows_and_only_them(network, admin, followed):
+    batch = _jobseekers_import(admin, ["1000001A", "1000002A"])
+    for assignment in Assignment.objects.all():  # as the admin's edit screens do on save
+        ReferenceIndex.create_or_update_for_object(assignment)
+    of_assignments = ReferenceIndex.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Assignment)
+    ).values_list("object_id", flat=True)
+    assert len(set(of_assignments)) == 6
+
+    services.import_batch_undo(batch=batch, user=admin)
+
+    assert Assignment.objects.count() == 2  # those of before the import
+    assert set(of_assignments.all()) == {
+        str(pk) for pk in Assignment.objects.values_list("pk", flat=True)
+    }
+
+
+def test_another_listener_to_deletions_is_called_for_every_deleted_party(network, admin, followed):
+    batch = _jobseekers_import(admin, ["1000001A", "1000002A"])
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance.identifier)
+
+    post_delete.connect(listener, sender=Jobseeker)
+    try:
+        services.import_batch_undo(batch=batch, user=admin)
+    finally:
+        post_delete.disconnect(listener, sender=Jobseeker)
+    assert sorted(seen) == ["1000001A", "1000002A"]

@@ -6,17 +6,30 @@ import's log (subqueries, no lists of ids), in one transaction.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import IntegrityError, router, transaction
-from django.db.models import CASCADE, SET_NULL, Exists, ForeignKey, OuterRef, QuerySet, signals
+from django.db.models import (
+    CASCADE,
+    SET_NULL,
+    CharField,
+    Exists,
+    ForeignKey,
+    OuterRef,
+    QuerySet,
+    signals,
+)
 from django.db.models.deletion import (
     Collector,
     ProtectedError,
     RestrictedError,
     get_candidate_relations_to_delete,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import remove_reference_index_on_delete
 
 from backoffice.caseloads.models import Assignment, Employer, Jobseeker
 
@@ -24,7 +37,7 @@ from ..models import ChangeAction, ImportBatch, ImportChange, ImportStatus
 from .common import ImportRefused
 from .progress import _progress_callback, _progress_key
 
-# A party the import created is kept when it has other assignments or mail since.
+# The relations of a party the import created that keep it: other assignments, mail.
 KEPT_WHEN_ANY = frozenset({"assignments", "threads"})
 
 
@@ -91,8 +104,9 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
                     "modifiées ou supprimées depuis."
                 )
             )
-        # One DELETE: nothing points at an assignment, Django deletes them without fetching.
-        Assignment.objects.filter(id__in=created).delete()
+        _created_rows_delete(
+            model=Assignment, log=changes.filter(action=ChangeAction.CREATED), field="assignment_id"
+        )
     report(25)
     closed = changes.filter(action=ChangeAction.CLOSED)
     closed_count = closed.count()
@@ -119,9 +133,8 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
     report(50)
     parties = changes.filter(action=ChangeAction.PARTY_CREATED)
     for model, field in ((Jobseeker, "jobseeker_id"), (Employer, "employer_id")):
-        _created_parties_delete(
-            model=model, ids=parties.filter(**{f"{field}__isnull": False}).values(field)
-        )
+        # a party with other assignments or mail since is kept
+        _created_rows_delete(model=model, log=parties, field=field, kept_when_any=KEPT_WHEN_ANY)
         report(75 if model is Jobseeker else 99)
     batch.status = ImportStatus.UNDONE
     batch.undone_at = timezone.now()
@@ -140,47 +153,54 @@ def _stage_reporter(batch: ImportBatch):
     return lambda percent: report(rows * percent // 100)
 
 
-def _created_parties_delete(*, model, ids: QuerySet) -> None:
-    """Deletes the jobseekers or employers an import created (`ids`, a subquery), except
-    those with other assignments or mail since; Django's on_delete rules hold for the rest.
+def _created_rows_delete(
+    *, model, log: QuerySet, field: str, kept_when_any: frozenset[str] = frozenset()
+) -> None:
+    """Deletes the `model` rows whose ids are in `field` of the import's `log`, except those
+    that a relation named in `kept_when_any` points at; Django's on_delete rules and delete
+    signals hold for the rest, as if each had been deleted through Django.
 
     Almost none has anything else pointing at it: those go in one DELETE, whose NOT EXISTS
     list is every relation Django's deletion visits (hidden ones included, so a relation
     added later is respected). Rows Django would cascade-delete in one statement anyway
     (their model has no relations or signals of its own: contacts, legal holds) and
-    SET_NULL references are dealt with right after their parties, one statement each (the
-    foreign keys are checked at commit). The few others go through Django's delete, as
-    before; a PROTECT relation refuses the undo.
+    SET_NULL references are settled right after their parties, one statement each (the
+    foreign keys are checked at commit), and so are Wagtail's reference index entries.
+    The few others go through Django's delete, as before; a PROTECT relation refuses the
+    undo. Without the one DELETE (other signals, parents), all of them do.
     """
-    candidates = model._base_manager.filter(pk__in=ids)
+    entries = log.filter(**{f"{field}__isnull": False})
+    ids = entries.values(field)
     relations = list(get_candidate_relations_to_delete(model._meta))
-    candidates = candidates.filter(
-        *[~_referencing(rel) for rel in relations if rel.get_accessor_name() in KEPT_WHEN_ANY]
+    candidates = model._base_manager.filter(pk__in=ids).filter(
+        *[~_referencing(rel) for rel in relations if rel.get_accessor_name() in kept_when_any]
     )
-    relations = [rel for rel in relations if rel.get_accessor_name() not in KEPT_WHEN_ANY]
+    relations = [rel for rel in relations if rel.get_accessor_name() not in kept_when_any]
     split = _split_relations(model, relations)
     if split is not None:
         after, blocking = split
-        deleted = candidates.filter(*[~_referencing(rel) for rel in blocking])._raw_delete(
-            router.db_for_write(model)
-        )
+        using = router.db_for_write(model)
+        deleted = candidates.filter(*[~_referencing(rel) for rel in blocking])._raw_delete(using)
         if deleted:
             for rel in after:
                 orphans = rel.related_model._base_manager.filter(
                     **{f"{rel.field.attname}__in": ids}
                 ).filter(~Exists(model._base_manager.filter(pk=OuterRef(rel.field.attname))))
                 if rel.field.remote_field.on_delete is CASCADE:
-                    orphans.delete()  # fast: one DELETE, as Django's cascade would do it
+                    orphans.delete()  # one DELETE, as Django's cascade would do it
                 else:
                     orphans.update(**{rel.field.name: None})
+            if blocking or kept_when_any:  # not all of them are gone
+                entries = entries.filter(~Exists(model._base_manager.filter(pk=OuterRef(field))))
+            _reference_index_purge(
+                model=model, ids=entries.annotate(text=Cast(field, CharField())).values("text")
+            )
+        if not blocking:
+            return
     try:
         candidates.delete()
     except (ProtectedError, RestrictedError) as error:
-        objects = (
-            error.protected_objects
-            if isinstance(error, ProtectedError)
-            else error.restricted_objects
-        )
+        objects = getattr(error, "protected_objects", None) or error.restricted_objects
         raise ImportRefused(
             _(
                 "Annulation impossible : des fiches créées par cet import sont liées depuis "
@@ -191,7 +211,7 @@ def _created_parties_delete(*, model, ids: QuerySet) -> None:
 
 
 def _referencing(rel) -> Exists:
-    """The rows of relation `rel` that point at the outer party."""
+    """The rows of relation `rel` that point at the outer row."""
     return Exists(
         rel.related_model._base_manager.filter(
             **{
@@ -203,15 +223,15 @@ def _referencing(rel) -> Exists:
 
 
 def _split_relations(model, relations) -> tuple[list, list] | None:
-    """The relations settled after a set-based DELETE of their parties (fast cascades and
-    SET_NULL on a plain foreign key to the primary key), and those whose rows send their
-    party through Django's delete. None when every party must go through Django's delete
-    (signals, parents, generic relations: what Django's fast delete also refuses)."""
+    """The relations settled after a set-based DELETE of the rows they point at (fast
+    cascades and SET_NULL on a plain foreign key to the primary key), and those whose rows
+    send theirs through Django's delete. None when every row must go through Django's
+    delete: what Django's fast delete also refuses (parents, generic relations, delete
+    signals), Wagtail's reference index apart."""
     if (
-        signals.pre_delete.has_listeners(model)
-        or signals.post_delete.has_listeners(model)
-        or model._meta.parents
+        model._meta.parents
         or any(hasattr(f, "bulk_related_objects") for f in model._meta.private_fields)
+        or _deletion_listeners(model) - {remove_reference_index_on_delete}
     ):
         return None
     collector = Collector(using=router.db_for_write(model), origin=None)
@@ -231,3 +251,27 @@ def _split_relations(model, relations) -> tuple[list, list] | None:
         else:
             blocking.append(rel)
     return after, blocking
+
+
+def _deletion_listeners(model) -> set:
+    """The receivers of `model`'s pre_delete and post_delete signals.
+
+    Wagtail's reference index listens to the models of admin ViewSets (assignments among
+    them): then Django's delete fetches every row and runs its handler once per row.
+    """
+    return {
+        receiver
+        for signal in (signals.pre_delete, signals.post_delete)
+        for receivers in signal._live_receivers(model)  # (sync, async)
+        for receiver in receivers
+    }
+
+
+def _reference_index_purge(*, model, ids: QuerySet) -> None:
+    """Removes Wagtail's reference index entries from and to the deleted `model` rows `ids`
+    (a subquery of their primary keys as text): what its delete handler does row by row."""
+    if model not in ReferenceIndex.tracked_models:
+        return
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    ReferenceIndex.objects.filter(base_content_type=content_type, object_id__in=ids).delete()
+    ReferenceIndex.objects.filter(to_content_type=content_type, to_object_id__in=ids).delete()
