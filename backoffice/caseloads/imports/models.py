@@ -20,6 +20,7 @@ class ImportStatus(models.TextChoices):
     APPLYING = "applying", _("Application en cours")
     APPLIED = "applied", _("Appliqué")
     FAILED = "failed", _("Échec")
+    UNDOING = "undoing", _("Annulation en cours")
     UNDONE = "undone", _("Annulé")
 
 
@@ -110,7 +111,11 @@ class ImportBatch(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in {ImportStatus.PREVIEWING, ImportStatus.APPLYING}
+        return self.status in {
+            ImportStatus.PREVIEWING,
+            ImportStatus.APPLYING,
+            ImportStatus.UNDOING,
+        }
 
 
 class ChangeAction(models.TextChoices):

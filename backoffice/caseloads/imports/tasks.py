@@ -7,6 +7,7 @@ from .services import (
     import_batch_apply,
     import_batch_notify,
     import_batch_preview,
+    import_batch_undo_queued,
     import_batches_fail_stale,
     import_staged_rows_purge,
 )
@@ -30,8 +31,16 @@ def import_apply_task(batch_id: int, user_id: int, sha256: str, skip_errors: boo
     return batch.status
 
 
+def import_undo_task(batch_id: int, user_id: int) -> str:
+    user = get_user_model().objects.get(pk=user_id)
+    batch = import_batch_undo_queued(batch=ImportBatch.objects.get(pk=batch_id), user=user)
+    import_batch_notify(batch=batch)
+    return batch.status
+
+
 def imports_fail_stale_task() -> int:
-    """Every 15 minutes: imports whose worker died are marked failed (nothing was applied),
-    and the cleaned rows of previews left unapplied for two days are deleted."""
+    """Every 15 minutes: imports whose worker died are marked failed (nothing was applied)
+    or, for an undo, applied again (nothing was undone), and the cleaned rows of previews
+    left unapplied for two days are deleted."""
     import_staged_rows_purge()
     return import_batches_fail_stale()

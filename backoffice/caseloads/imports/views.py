@@ -132,11 +132,16 @@ class ConfirmView(ImportAccessMixin, View):
 class UndoView(ImportAccessMixin, View):
     def post(self, request, pk):
         try:
-            services.import_batch_undo(batch=self.get_batch(), user=request.user)
+            batch = services.import_batch_start_undo(batch=self.get_batch(), user=request.user)
         except services.ImportRefused as refusal:
             messages.error(request, refusal.message)
-        else:
+            return redirect("caseload_imports:detail", pk=pk)
+        if batch.status == ImportStatus.UNDONE:
             messages.success(request, _("Import annulé : les affectations sont rétablies."))
+        elif batch.status == ImportStatus.APPLIED:  # the task refused or failed: why is kept
+            messages.error(request, batch.message)
+        else:
+            messages.info(request, _("Annulation lancée en tâche de fond."))
         return redirect("caseload_imports:detail", pk=pk)
 
 

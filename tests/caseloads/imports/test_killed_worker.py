@@ -21,7 +21,7 @@ from backoffice.caseloads.imports import services
 from backoffice.caseloads.imports.models import ImportBatch, ImportChange, ImportStatus
 from backoffice.caseloads.models import Assignment, Jobseeker
 
-from .conftest import row, xlsx_bytes
+from .conftest import apply, row, tables_state, upload, xlsx_bytes
 
 pytestmark = [
     pytest.mark.postgres,
@@ -105,3 +105,82 @@ def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
     batch = services.import_batch_apply(batch=batch, user=admin, sha256=batch.sha256)
     assert batch.status == ImportStatus.APPLIED
     assert Assignment.objects.count() == 3000
+
+
+# What the worker runs: the undo task, held inside its transaction right after its first
+# DELETE (the created assignments are gone, for it) so that the kill lands mid-undo.
+UNDO_WORKER = """
+import time
+from pathlib import Path
+
+from django.db import connection
+
+from backoffice.caseloads.imports.tasks import import_undo_task
+
+
+def hold_after_first_delete(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if sql.startswith("DELETE"):
+        Path({marker!r}).touch()
+        time.sleep(600)
+    return result
+
+
+with connection.execute_wrapper(hold_after_first_delete):
+    import_undo_task({batch}, {user})
+"""
+
+
+def test_a_worker_killed_during_undo_undoes_nothing_and_can_undo_again(
+    network, admin, tmp_path, settings, monkeypatch
+):
+    settings.MAILNET_IMPORT_BACKGROUND_ROWS = 100
+    batch = upload(admin, xlsx_bytes([row(f"{1000000 + i:07d}A") for i in range(300)]))
+    batch = apply(batch, admin)
+    assert batch.status == ImportStatus.APPLIED and Assignment.objects.count() == 300
+    applied = tables_state()
+    queued = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    batch = services.import_batch_start_undo(batch=batch, user=admin)
+    assert batch.status == ImportStatus.UNDOING
+    assert queued == [("backoffice.caseloads.imports.tasks.import_undo_task", batch.pk, admin.pk)]
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MAILNET_VAR_DIR": str(tmp_path / "var"),
+    }
+    marker = tmp_path / "deleting"
+    script = UNDO_WORKER.format(marker=str(marker), batch=batch.pk, user=admin.pk)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(marker.exists, "the undo deleting", worker)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+    assert tables_state() == applied
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDOING
+
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
+        seconds=django_settings.MAILNET_IMPORT_STALE_SECONDS + 60
+    )
+    with time_machine.travel(later, tick=False):
+        assert services.import_batches_fail_stale() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED
+    batch = services.import_batch_undo(batch=batch, user=admin)
+    assert batch.status == ImportStatus.UNDONE
+    assert Assignment.objects.count() == 0 and Jobseeker.objects.count() == 0

@@ -25,7 +25,7 @@ from ..staging import engine_for
 from .common import ImportRefused, file_sha256, may_import
 from .progress import _progress_callback, _progress_key, import_batch_notify, import_progress
 from .recovery import import_batch_retry, import_batches_fail_stale, import_staged_rows_purge
-from .undo import import_batch_undo
+from .undo import import_batch_start_undo, import_batch_undo, import_batch_undo_queued
 
 __all__ = [
     "ImportRefused",
@@ -37,7 +37,9 @@ __all__ = [
     "import_batch_retry",
     "import_batch_start_apply",
     "import_batch_start_preview",
+    "import_batch_start_undo",
     "import_batch_undo",
+    "import_batch_undo_queued",
     "import_batches_fail_stale",
     "import_progress",
     "import_staged_rows_purge",

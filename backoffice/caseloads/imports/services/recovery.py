@@ -1,4 +1,5 @@
-"""Imports whose worker died: failed by the scheduled check, retried by the uploader."""
+"""Imports whose worker died: failed (or, for an undo, back to applied) by the scheduled
+check, retried by the uploader."""
 
 import datetime
 
@@ -33,12 +34,14 @@ def import_batch_retry(*, batch: ImportBatch, user) -> ImportBatch:
 
 
 def import_batches_fail_stale(*, now: datetime.datetime | None = None) -> int:
-    """Marks as failed the imports whose worker died (no sign of life for too long)."""
+    """Marks as failed the imports whose worker died (no sign of life for too long); an
+    undo whose worker died goes back to applied (its transaction undid nothing), to be
+    undone again. Returns how many were recovered."""
     now = now or timezone.now()
     limit = now - datetime.timedelta(seconds=settings.MAILNET_IMPORT_STALE_SECONDS)
-    failed = 0
+    recovered = 0
     for batch in ImportBatch.objects.filter(
-        status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING]
+        status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING, ImportStatus.UNDOING]
     ):
         cached = cache.get(_progress_key(batch.pk))
         last = max(
@@ -51,15 +54,27 @@ def import_batches_fail_stale(*, now: datetime.datetime | None = None) -> int:
             ),
             default=batch.created_at,
         )
-        if last < limit:
-            failed += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
-                status=ImportStatus.FAILED,
-                message=_(
+        if last >= limit:
+            continue
+        if batch.status == ImportStatus.UNDOING:
+            outcome = {
+                "status": ImportStatus.APPLIED,
+                "message": _(
+                    "L'annulation s'est interrompue : rien n'a été annulé. Vous pouvez la relancer."
+                ),
+                "progress": 100,
+            }
+        else:
+            outcome = {
+                "status": ImportStatus.FAILED,
+                "message": _(
                     "Le traitement s'est interrompu : rien n'a été appliqué. Vous pouvez réessayer."
                 ),
-                progress=0,
-            )
-    return failed
+                "progress": 0,
+            }
+        # the status in the filter: a worker that finished meanwhile is left alone
+        recovered += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(**outcome)
+    return recovered
 
 
 def import_staged_rows_purge(*, now: datetime.datetime | None = None) -> int:

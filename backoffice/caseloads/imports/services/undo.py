@@ -1,11 +1,17 @@
 """Undoing an applied import: removes what it created, reopens what it closed.
 
 Set-based whatever the size of the import: a fixed number of statements driven by the
-import's log (subqueries, no lists of ids), in one transaction.
+import's log (subqueries, no lists of ids), in one transaction. A large import is undone
+by a django-q2 task: `import_batch_start_undo` marks it undoing and queues the task; a
+worker that dies rolls the transaction back, and `import_batches_fail_stale` puts the
+batch back to applied.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import IntegrityError, router, transaction
@@ -36,6 +42,8 @@ from backoffice.caseloads.models import Assignment, Employer, Jobseeker
 from ..models import ChangeAction, ImportBatch, ImportChange, ImportStatus
 from .common import ImportRefused
 from .progress import _progress_callback, _progress_key
+
+logger = logging.getLogger(__name__)
 
 # The relations of a party the import created that keep it: other assignments, mail.
 KEPT_WHEN_ANY = frozenset({"assignments", "threads"})
@@ -83,10 +91,10 @@ def import_batch_undo(*, batch: ImportBatch, user) -> ImportBatch:
     """Reverses an applied import: removes what it created, reopens what it closed.
 
     Refused when a later import touched the same rows (it is named) or the assignments
-    were changed since.
+    were changed since. Runs here, whatever the size; `import_batch_start_undo` queues it.
     """
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportStatus.APPLIED:
+    if batch.status not in {ImportStatus.APPLIED, ImportStatus.UNDOING}:
         raise ImportRefused(_("Seul un import appliqué peut être annulé."))
     blocker = _undo_blocker(batch)
     if blocker:
@@ -163,11 +171,11 @@ def _created_rows_delete(
     Almost none has anything else pointing at it: those go in one DELETE, whose NOT EXISTS
     list is every relation Django's deletion visits (hidden ones included, so a relation
     added later is respected). Rows Django would cascade-delete in one statement anyway
-    (their model has no relations or signals of its own: contacts, legal holds) and
-    SET_NULL references are settled right after their parties, one statement each (the
-    foreign keys are checked at commit), and so are Wagtail's reference index entries.
-    The few others go through Django's delete, as before; a PROTECT relation refuses the
-    undo. Without the one DELETE (other signals, parents), all of them do.
+    (their model has no relations or delete signals of its own: employer contacts) and
+    SET_NULL references are settled right after, one statement each (the foreign keys are
+    checked at commit), and so are Wagtail's reference index entries. The few others go
+    through Django's delete, as before; a PROTECT relation refuses the undo. Without the
+    one DELETE (other delete signals, parents), all of them do.
     """
     entries = log.filter(**{f"{field}__isnull": False})
     ids = entries.values(field)
@@ -179,6 +187,8 @@ def _created_rows_delete(
     split = _split_relations(model, relations)
     if split is not None:
         after, blocking = split
+        # What Django's own fast delete runs (QuerySet.delete() would fetch every row here,
+        # the model having relations).
         using = router.db_for_write(model)
         deleted = candidates.filter(*[~_referencing(rel) for rel in blocking])._raw_delete(using)
         if deleted:
@@ -275,3 +285,59 @@ def _reference_index_purge(*, model, ids: QuerySet) -> None:
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
     ReferenceIndex.objects.filter(base_content_type=content_type, object_id__in=ids).delete()
     ReferenceIndex.objects.filter(to_content_type=content_type, to_object_id__in=ids).delete()
+
+
+def import_batch_start_undo(*, batch: ImportBatch, user) -> ImportBatch:
+    """Undoes now, or marks the import undoing and queues the undo when it is large
+    (a refusal known now is raised now)."""
+    if not batch.background:
+        return import_batch_undo(batch=batch, user=user)
+    blocker = _undo_blocker(batch)
+    if blocker:
+        raise _blocked(blocker)
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.APPLIED).update(
+        status=ImportStatus.UNDOING, heartbeat_at=timezone.now(), progress=0, message=""
+    )
+    if not claimed:
+        batch.refresh_from_db()
+        if batch.status == ImportStatus.UNDOING:
+            raise ImportRefused(_("L'annulation de cet import est déjà en cours."))
+        raise ImportRefused(_("Seul un import appliqué peut être annulé."))
+    from django_q.tasks import async_task
+
+    try:
+        async_task(
+            "backoffice.caseloads.imports.tasks.import_undo_task",
+            batch.pk,
+            user.pk,
+            task_name=f"caseload-import-{batch.pk}-undo",
+            timeout=settings.MAILNET_IMPORT_TASK_TIMEOUT,
+        )
+    except Exception:  # not queued: it stays applied
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.UNDOING).update(
+            status=ImportStatus.APPLIED, progress=100
+        )
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_undo_queued(*, batch: ImportBatch, user) -> ImportBatch:
+    """The task's undo of an import marked undoing by `import_batch_start_undo`.
+
+    A refusal or a failure rolls everything back and puts the batch back to applied with
+    the reason, for the screen and the mail; the manager may undo again.
+    """
+    try:
+        return import_batch_undo(batch=batch, user=user)
+    except ImportRefused as refusal:
+        message = refusal.message
+    except Exception:
+        logger.exception("caseload import %s: undo failed", batch.pk)
+        message = _("L'annulation a échoué : rien n'a été annulé. Vous pouvez réessayer.")
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.UNDOING).update(
+        status=ImportStatus.APPLIED, message=message, progress=100, heartbeat_at=timezone.now()
+    )
+    cache.delete(_progress_key(batch.pk))
+    batch.refresh_from_db()
+    return batch
