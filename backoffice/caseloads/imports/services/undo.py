@@ -213,7 +213,7 @@ def _created_rows_delete(
         objects = getattr(error, "protected_objects", None) or error.restricted_objects
         raise ImportRefused(
             _(
-                "Annulation impossible : des fiches créées par cet import sont liées depuis "
+                "Annulation impossible : des fiches créées par cet import sont depuis liées "
                 "à d'autres données (%(what)s)."
             )
             % {"what": ", ".join(sorted({str(o._meta.verbose_name_plural) for o in objects}))}
