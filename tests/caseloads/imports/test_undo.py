@@ -9,6 +9,10 @@ from django.db import connection
 from django.db.models.signals import post_delete
 from django.urls import reverse
 from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import (
+    connect_reference_index_signal_handlers_for_model,
+    disconnect_reference_index_signal_handlers_for_model,
+)
 
 from backoffice.caseloads.imports import services
 from backoffice.caseloads.imports.models import ImportStatus
@@ -34,6 +38,21 @@ def _admin_registered():
     """As in a web worker: the admin's ViewSets have made Wagtail's reference index listen
     to the deletion of assignments and legal holds."""
     reverse("wagtailadmin_home")
+
+
+@pytest.fixture(params=["web worker", "task worker"])
+def worker(request):
+    """Where the undo runs: a task worker need not have loaded the admin, and there no one
+    listens to the deletion of assignments and legal holds (cascaded in set then)."""
+    if request.param == "web worker":
+        yield request.param
+        return
+    listened = [model for model in (Assignment, LegalHold) if post_delete.has_listeners(model)]
+    for model in listened:
+        disconnect_reference_index_signal_handlers_for_model(model)
+    yield request.param
+    for model in listened:
+        connect_reference_index_signal_handlers_for_model(model)
 
 
 EMPLOYER_HEADERS = [
@@ -97,7 +116,7 @@ def _jobseekers_import(admin, identifiers):
 
 
 def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since(
-    network, admin, followed
+    network, admin, followed, worker
 ):
     before = tables_state()
     batch = _jobseekers_import(admin, ["1000001A", "1000002A", "1000003A", "1000004A"])
@@ -115,18 +134,17 @@ def test_undo_restores_every_table_and_keeps_a_created_jobseeker_who_wrote_since
     )
     kept = _rows_of(Jobseeker, identifier="1000002A")
     thread = _rows_of(Thread)
+    export_logged = {**AccessExport.objects.values().get(pk=export.pk), "jobseeker_id": None}
 
     batch = services.import_batch_undo(batch=batch, user=admin)
 
     assert batch.status == ImportStatus.UNDONE
-    export.jobseeker = None
     assert tables_state() == {
         **before,
         "jobseekers": sorted(before["jobseekers"] + kept),
         "threads": thread,
-        "access exports": [tuple(_rows_of(AccessExport, pk=export.pk)[0])],
+        "access exports": [tuple(export_logged.values())],
     }
-    assert AccessExport.objects.get().jobseeker_id is None
     connection.check_constraints()
 
 
@@ -146,7 +164,7 @@ def test_a_created_jobseeker_with_another_assignment_since_is_kept(network, admi
     connection.check_constraints()
 
 
-def test_undo_of_employers_deletes_their_contacts_and_keeps_those_with_mail(network, admin):
+def test_undo_of_employers_deletes_their_contacts_and_keeps_those_with_mail(network, admin, worker):
     EmployerContactFactory(employer__siret="73282932000074", email="rh@ancienne.example")
     before = tables_state()
     batch = upload(
