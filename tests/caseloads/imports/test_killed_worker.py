@@ -44,14 +44,28 @@ def _wait_for(predicate, what: str, process, limit=300.0):
     pytest.fail(f"never saw {what}")
 
 
-def _writing() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND (query ILIKE 'COPY%%' OR query ILIKE 'INSERT%%' "
-            "OR state = 'idle in transaction')"
-        )
-        return cursor.fetchone()[0] > 0
+# What the worker runs: the `caseload_import` command, held inside the apply's transaction
+# right after it wrote the new assignments, so that the kill lands mid-apply whatever the
+# machine's speed.
+APPLY_WORKER = """
+import time
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connection
+
+
+def hold_after_writing(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if sql.startswith("INSERT INTO caseloads_assignment"):
+        Path({marker!r}).touch()
+        time.sleep(600)
+    return result
+
+
+with connection.execute_wrapper(hold_after_writing):
+    call_command("caseload_import", {path!r}, user={user!r})
+"""
 
 
 def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
@@ -67,8 +81,10 @@ def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
         "MAILNET_VAR_DIR": str(tmp_path / "var"),
     }
     settings.MEDIA_ROOT = tmp_path / "var" / "media"  # where the worker keeps the file
+    marker = tmp_path / "writing"
+    script = APPLY_WORKER.format(marker=str(marker), path=str(path), user=admin.username)
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "caseload_import", str(path), "--user", admin.username],
+        [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -81,7 +97,7 @@ def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
             "the apply starting",
             worker,
         )
-        _wait_for(_writing, "the apply writing", worker)
+        _wait_for(marker.exists, "the apply writing", worker)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
