@@ -44,35 +44,33 @@ def _wait_for(predicate, what: str, process, limit=300.0):
     pytest.fail(f"never saw {what}")
 
 
-# What the worker runs: the `caseload_import` command, held inside the apply's transaction
-# right after it wrote the new assignments, so that the kill lands mid-apply whatever the
-# machine's speed.
-APPLY_WORKER = """
+# What a worker runs: `call`, held inside its transaction right after the first statement
+# starting with `prefix`, so that the kill lands there whatever the machine's speed.
+WORKER = """
 import time
 from pathlib import Path
 
-from django.core.management import call_command
 from django.db import connection
 
+{imports}
 
-def hold_after_writing(execute, sql, params, many, context):
+
+def hold(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if sql.startswith("INSERT INTO caseloads_assignment"):
+    if sql.startswith({prefix!r}):
         Path({marker!r}).touch()
         time.sleep(600)
     return result
 
 
-with connection.execute_wrapper(hold_after_writing):
-    call_command("caseload_import", {path!r}, user={user!r})
+with connection.execute_wrapper(hold):
+    {call}
 """
 
 
-def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
-    network, admin, tmp_path, settings
-):
-    path = tmp_path / "big.xlsx"
-    path.write_bytes(xlsx_bytes([row(f"{1000000 + i:07d}A") for i in range(3000)]))
+def _worker_killed(tmp_path, *, imports: str, call: str, prefix: str, what: str, started=None):
+    """Runs `call` in a separate `manage.py shell` on the test database and kills it
+    (SIGKILL) once it has run its first `prefix` statement (after `started()`, if given)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -80,9 +78,8 @@ def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "MAILNET_VAR_DIR": str(tmp_path / "var"),
     }
-    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # where the worker keeps the file
-    marker = tmp_path / "writing"
-    script = APPLY_WORKER.format(marker=str(marker), path=str(path), user=admin.username)
+    marker = tmp_path / "holding"
+    script = WORKER.format(imports=imports, prefix=prefix, marker=str(marker), call=call)
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
@@ -92,59 +89,53 @@ def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
         text=True,
     )
     try:
-        _wait_for(
-            lambda: ImportBatch.objects.filter(status=ImportStatus.APPLYING).exists(),
-            "the apply starting",
-            worker,
-        )
-        _wait_for(marker.exists, "the apply writing", worker)
+        if started:
+            _wait_for(started, f"the {what} starting", worker)
+        _wait_for(marker.exists, f"the {what} writing", worker)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == -signal.SIGKILL
+
+
+def _stale_check_later() -> int:
+    """The scheduled stale check, run once the worker's last sign of life is too old."""
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
+        seconds=django_settings.MAILNET_IMPORT_STALE_SECONDS + 60
+    )
+    with time_machine.travel(later, tick=False):
+        return services.import_batches_fail_stale()
+
+
+def test_a_worker_killed_during_apply_applies_nothing_and_can_be_retried(
+    network, admin, tmp_path, settings
+):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(xlsx_bytes([row(f"{1000000 + i:07d}A") for i in range(3000)]))
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # where the worker keeps the file
+    _worker_killed(
+        tmp_path,
+        imports="from django.core.management import call_command",
+        call=f"call_command('caseload_import', {str(path)!r}, user={admin.username!r})",
+        prefix="INSERT INTO caseloads_assignment",  # the new assignments written
+        what="apply",
+        started=lambda: ImportBatch.objects.filter(status=ImportStatus.APPLYING).exists(),
+    )
     assert Assignment.objects.count() == 0
     assert Jobseeker.objects.count() == 0
     assert ImportChange.objects.count() == 0
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.APPLYING
 
-    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
-        seconds=django_settings.MAILNET_IMPORT_STALE_SECONDS + 60
-    )
-    with time_machine.travel(later, tick=False):
-        assert services.import_batches_fail_stale() == 1
+    assert _stale_check_later() == 1
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED
     batch = services.import_batch_retry(batch=batch, user=admin)
     batch = services.import_batch_apply(batch=batch, user=admin, sha256=batch.sha256)
     assert batch.status == ImportStatus.APPLIED
     assert Assignment.objects.count() == 3000
-
-
-# What the worker runs: the undo task, held inside its transaction right after its first
-# DELETE (the created assignments are gone, for it) so that the kill lands mid-undo.
-UNDO_WORKER = """
-import time
-from pathlib import Path
-
-from django.db import connection
-
-from backoffice.caseloads.imports.tasks import import_undo_task
-
-
-def hold_after_first_delete(execute, sql, params, many, context):
-    result = execute(sql, params, many, context)
-    if sql.startswith("DELETE"):
-        Path({marker!r}).touch()
-        time.sleep(600)
-    return result
-
-
-with connection.execute_wrapper(hold_after_first_delete):
-    import_undo_task({batch}, {user})
-"""
 
 
 def test_a_worker_killed_during_undo_undoes_nothing_and_can_undo_again(
@@ -161,40 +152,18 @@ def test_a_worker_killed_during_undo_undoes_nothing_and_can_undo_again(
     assert batch.status == ImportStatus.UNDOING
     assert queued == [("backoffice.caseloads.imports.tasks.import_undo_task", batch.pk, admin.pk)]
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backoffice.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MAILNET_VAR_DIR": str(tmp_path / "var"),
-    }
-    marker = tmp_path / "deleting"
-    script = UNDO_WORKER.format(marker=str(marker), batch=batch.pk, user=admin.pk)
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    _worker_killed(
+        tmp_path,
+        imports="from backoffice.caseloads.imports.tasks import import_undo_task",
+        call=f"import_undo_task({batch.pk}, {admin.pk})",
+        prefix="DELETE",  # the created assignments gone, for it
+        what="undo",
     )
-    try:
-        _wait_for(marker.exists, "the undo deleting", worker)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert worker.returncode == -signal.SIGKILL
     assert tables_state() == applied
     batch.refresh_from_db()
     assert batch.status == ImportStatus.UNDOING
 
-    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
-        seconds=django_settings.MAILNET_IMPORT_STALE_SECONDS + 60
-    )
-    with time_machine.travel(later, tick=False):
-        assert services.import_batches_fail_stale() == 1
+    assert _stale_check_later() == 1
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
     batch = services.import_batch_undo(batch=batch, user=admin)
