@@ -22,6 +22,14 @@ HEADERS = [
     "Agence",
     "Date d'affectation",
 ]
+EMPLOYER_HEADERS = [
+    "SIRET",
+    "Raison sociale",
+    "Courriel",
+    "Matricule conseiller",
+    "Agence",
+    "Date d'affectation",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from backoffice.caseloads.imports.models import ImportChange, ImportStatus
 from backoffice.caseloads.models import Assignment, AssignmentKind, Jobseeker
 from tests.factories import AssignmentFactory, JobseekerFactory
 
-from .conftest import HEADERS, apply, row, upload, xlsx_bytes
+from .conftest import EMPLOYER_HEADERS, HEADERS, apply, row, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -147,14 +147,6 @@ def test_an_unrelated_later_import_does_not_block_undo(network, admin):
 
 
 def test_employers_file_with_siret(network, admin):
-    headers = [
-        "SIRET",
-        "Raison sociale",
-        "Courriel",
-        "Matricule conseiller",
-        "Agence",
-        "Date d'affectation",
-    ]
     rows = [
         {
             "SIRET": "73282932000074",
@@ -173,7 +165,7 @@ def test_employers_file_with_siret(network, admin):
             "Date d'affectation": "05/01/2026",
         },
     ]
-    batch = upload(admin, xlsx_bytes(rows, headers))
+    batch = upload(admin, xlsx_bytes(rows, EMPLOYER_HEADERS))
     assert batch.kind == "employers"
     assert batch.new_count == 1 and batch.error_count == 1
     assert batch.errors[0][1] == "SIRET" and "Luhn" in batch.errors[0][2]

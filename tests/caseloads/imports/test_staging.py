@@ -177,19 +177,23 @@ def test_the_apply_uses_the_rows_the_preview_kept_or_reads_the_file_again(
     if kept == "tampered":
         staged_path.write_bytes(staged_path.read_bytes()[:-40])
     batch = ImportBatch.objects.create(created_by=admin, original_name="mixed.xlsx")
-    staged = {
-        "staged_path": staged_path,
-        "staged_sha256": preview.staged_sha256,
-        "staged_kind": preview.kind,
-        "staged_total": preview.total_rows,
-    }
-    outcomes, states = _apply_twice(path, admin, batch, preview, **staged)
+    outcomes, states = _apply_twice(path, admin, batch, preview, **_staged(preview, staged_path))
     assert (outcomes[0].new, outcomes[0].transfers, outcomes[0].unchanged) == (
         outcomes[1].new,
         outcomes[1].transfers,
         outcomes[1].unchanged,
     )
     assert states[0] == states[1]
+
+
+def _staged(preview, staged_path) -> dict:
+    """The StagedEngine options that point an apply at the rows `preview` kept."""
+    return {
+        "staged_path": staged_path,
+        "staged_sha256": preview.staged_sha256,
+        "staged_kind": preview.kind,
+        "staged_total": preview.total_rows,
+    }
 
 
 def test_rows_kept_at_preview_are_checked_again_at_apply(network, followed, admin, tmp_path):
@@ -201,13 +205,7 @@ def test_rows_kept_at_preview_are_checked_again_at_apply(network, followed, admi
     network["bruno"].is_active = False
     network["bruno"].save()
     batch = ImportBatch.objects.create(created_by=admin, original_name="two.csv")
-    staged = {
-        "staged_path": staged_path,
-        "staged_sha256": preview.staged_sha256,
-        "staged_kind": preview.kind,
-        "staged_total": preview.total_rows,
-    }
-    outcomes, states = _apply_twice(path, admin, batch, preview, **staged)
+    outcomes, states = _apply_twice(path, admin, batch, preview, **_staged(preview, staged_path))
     assert outcomes[0].messages == outcomes[1].messages
     assert outcomes[1].messages == [
         [3, "Matricule conseiller", "Le conseiller « BRUNO02 » n'est plus actif.", "erreur"]

@@ -28,7 +28,7 @@ from privacy.models import AccessExport, LegalHold
 from tests.correspondence.factories import ThreadFactory
 from tests.factories import AssignmentFactory, EmployerContactFactory, JobseekerFactory
 
-from .conftest import HEADERS, apply, row, tables_state, upload, xlsx_bytes
+from .conftest import EMPLOYER_HEADERS, HEADERS, apply, row, tables_state, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -53,16 +53,6 @@ def worker(request):
     yield request.param
     for model in listened:
         connect_reference_index_signal_handlers_for_model(model)
-
-
-EMPLOYER_HEADERS = [
-    "SIRET",
-    "Raison sociale",
-    "Courriel",
-    "Matricule conseiller",
-    "Agence",
-    "Date d'affectation",
-]
 
 
 def _rows_of(model, **filters) -> list[tuple]:
