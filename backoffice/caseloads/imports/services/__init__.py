@@ -22,7 +22,7 @@ from ..engine import ApplyDrift
 from ..models import ImportBatch, ImportStatus
 from ..parsing import FileRefused, estimate_rows
 from ..staging import engine_for
-from .common import ImportRefused, file_sha256, may_import
+from .common import ImportRefused, file_sha256, import_task_queue, may_import
 from .progress import _progress_callback, _progress_key, import_batch_notify, import_progress
 from .recovery import import_batch_retry, import_batches_fail_stale, import_staged_rows_purge
 from .undo import import_batch_start_undo, import_batch_undo, import_batch_undo_queued
@@ -208,14 +208,7 @@ def import_batch_start_preview(*, batch: ImportBatch) -> ImportBatch:
     """Runs the preview now, or queues it when the file is large."""
     if not batch.background:
         return import_batch_preview(batch=batch)
-    from django_q.tasks import async_task
-
-    async_task(
-        "backoffice.caseloads.imports.tasks.import_preview_task",
-        batch.pk,
-        task_name=f"caseload-import-{batch.pk}-preview",
-        timeout=settings.MAILNET_IMPORT_TASK_TIMEOUT,
-    )
+    import_task_queue(batch, "preview")
     batch.refresh_from_db()
     return batch
 
@@ -236,16 +229,6 @@ def import_batch_start_apply(
             )
             % {"n": batch.error_count}
         )
-    from django_q.tasks import async_task
-
-    async_task(
-        "backoffice.caseloads.imports.tasks.import_apply_task",
-        batch.pk,
-        user.pk,
-        sha256,
-        skip_errors,
-        task_name=f"caseload-import-{batch.pk}-apply",
-        timeout=settings.MAILNET_IMPORT_TASK_TIMEOUT,
-    )
+    import_task_queue(batch, "apply", user.pk, sha256, skip_errors)
     batch.refresh_from_db()
     return batch

@@ -1,6 +1,9 @@
-"""What every caseload import service shares: the refusal, the right to import, the hash."""
+"""What every caseload import service shares: the refusal, the right to import, the hash,
+the background task."""
 
 import hashlib
+
+from django.conf import settings
 
 from backoffice.organisation import roles
 from backoffice.organisation.access import scope_for
@@ -26,3 +29,16 @@ def file_sha256(path) -> str:
         for chunk in iter(lambda: f.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def import_task_queue(batch, step: str, *args) -> None:
+    """Queues the django-q2 task `import_<step>_task` of `batch` (preview, apply, undo)."""
+    from django_q.tasks import async_task
+
+    async_task(
+        f"backoffice.caseloads.imports.tasks.import_{step}_task",
+        batch.pk,
+        *args,
+        task_name=f"caseload-import-{batch.pk}-{step}",
+        timeout=settings.MAILNET_IMPORT_TASK_TIMEOUT,
+    )

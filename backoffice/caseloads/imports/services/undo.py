@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import IntegrityError, router, transaction
@@ -40,7 +39,7 @@ from wagtail.signal_handlers import remove_reference_index_on_delete
 from backoffice.caseloads.models import Assignment, Employer, Jobseeker
 
 from ..models import ChangeAction, ImportBatch, ImportChange, ImportStatus
-from .common import ImportRefused
+from .common import ImportRefused, import_task_queue
 from .progress import _progress_callback, _progress_key
 
 logger = logging.getLogger(__name__)
@@ -303,16 +302,8 @@ def import_batch_start_undo(*, batch: ImportBatch, user) -> ImportBatch:
         if batch.status == ImportStatus.UNDOING:
             raise ImportRefused(_("L'annulation de cet import est déjà en cours."))
         raise ImportRefused(_("Seul un import appliqué peut être annulé."))
-    from django_q.tasks import async_task
-
     try:
-        async_task(
-            "backoffice.caseloads.imports.tasks.import_undo_task",
-            batch.pk,
-            user.pk,
-            task_name=f"caseload-import-{batch.pk}-undo",
-            timeout=settings.MAILNET_IMPORT_TASK_TIMEOUT,
-        )
+        import_task_queue(batch, "undo", user.pk)
     except Exception:  # not queued: it stays applied
         ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.UNDOING).update(
             status=ImportStatus.APPLIED, progress=100
